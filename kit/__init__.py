@@ -1,0 +1,1 @@
+"""Hyper-V live-migration performance kit: load perfmon captures, analyse, chart."""
