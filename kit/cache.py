@@ -1,0 +1,104 @@
+"""Parquet cache of parsed files, keyed by the file's content and the load options.
+
+A file's content hash (BLAKE2b) is remembered against its path, size and modification time, the
+way git's index does, so a second load of an unchanged file costs a ``stat`` and a Parquet read;
+a file that was touched is hashed again, and a copy of a cached file elsewhere is found by its
+content. Location: ``$KIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/hvlm-kit``, else
+``~/.cache/hvlm-kit``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from kit.capture import CATALOG_SCHEMA, Capture, SourceInfo
+from kit.errors import LoadWarning
+from kit.names import with_english
+
+CACHE_VERSION = "1"
+"""Bump when the parsed form changes, so older entries are not used."""
+_BLOCK = 8 << 20
+
+
+def cache_dir() -> Path:
+    """The cache folder in use."""
+    if os.environ.get("KIT_CACHE_DIR"):
+        return Path(os.environ["KIT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "hvlm-kit"
+
+
+def content_hash(path: Path) -> str:
+    """BLAKE2b-128 of the file's bytes, reusing the last hash while size and mtime are unchanged."""
+    stat = path.stat()
+    stamp = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    memo = cache_dir() / "stat" / hashlib.blake2b(stamp.encode(), digest_size=16).hexdigest()
+    if memo.exists():
+        return memo.read_text().strip()
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+    value = digest.hexdigest()
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    memo.write_text(value)
+    return value
+
+
+def entry_key(file_hash: str, options: dict) -> str:
+    """Cache key of one file read with ``options``."""
+    text = json.dumps({"v": CACHE_VERSION, "hash": file_hash, "options": options}, sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def read(key: str, path: Path) -> Capture | None:
+    """The cached capture of ``key`` (its source renamed to ``path``), or None on a miss."""
+    folder = cache_dir() / "entries" / key
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        data = pl.read_parquet(folder / "data.parquet")
+        cat = pl.read_parquet(folder / "catalog.parquet")
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        return None
+    name = str(path)
+    info = meta["source"]
+    for key_name in ("start", "end"):
+        info[key_name] = None if info[key_name] is None else datetime.fromisoformat(info[key_name])
+    info.update(path=name, hosts=tuple(info["hosts"]))
+    warnings = tuple(LoadWarning(**{**w, "source": name}) for w in meta["warnings"])
+    cat = with_english(cat.with_columns(source=pl.lit(name))).select(list(CATALOG_SCHEMA))
+    return Capture(data=data, catalog=cat, sources=(SourceInfo(**info),), warnings=warnings)
+
+
+def write(key: str, capture: Capture) -> None:
+    """Store a one-source capture under ``key`` (atomically: a reader never sees half an entry)."""
+    root = cache_dir() / "entries"
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / key
+    if final.exists():
+        return
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+    try:
+        capture.data.write_parquet(staging / "data.parquet", compression="lz4", statistics=False)
+        capture.catalog.write_parquet(staging / "catalog.parquet")
+        meta = {
+            "source": capture.sources[0].to_dict(),
+            "warnings": [w.__dict__ for w in capture.warnings],
+        }
+        (staging / "meta.json").write_text(json.dumps(meta))
+        os.replace(staging, final)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def clear() -> None:
+    """Delete every cache entry."""
+    shutil.rmtree(cache_dir(), ignore_errors=True)

@@ -1,0 +1,214 @@
+"""Loaders: the only code that opens counter files. ``load()`` is the entry point."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+from tqdm.auto import tqdm
+
+from kit import cache
+from kit.capture import Capture
+from kit.errors import HeaderError, InputNotFoundError, LoadWarning, OptionError
+from kit.io.encoding import SUPPORTED
+from kit.io.pdh import is_pdh, read_pdh
+from kit.io.powershell import is_powershell, read_powershell
+from kit.io.source import open_source
+
+LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".blg")
+PROGRESS_DELAY_S = 2.0
+"""A load shows a progress bar only once it has taken this long (unless asked)."""
+
+PathLike = str | Path
+
+
+def load(
+    paths: PathLike | Iterable[PathLike],
+    *,
+    encoding: str | None = None,
+    utc_offset: str | int | timedelta | None = None,
+    correct_dst: bool = True,
+    decimal_comma: bool | None = None,
+    cache_results: bool = True,
+    progress: bool | None = None,
+) -> Capture:
+    """Load one or more counter logs (files, folders or glob patterns) into one :class:`Capture`.
+
+    Reads PDH-CSV/TSV (relog, typeperf, Data Collector Sets, Export-Counter) and the long CSV of
+    ``Get-Counter | … CounterSamples | Export-Csv``. Every counter column and data row ends up in
+    the capture or, with the reason, in ``capture.warnings``.
+
+    Parameters
+    ----------
+    paths
+        A file, a folder (its ``.csv``/``.tsv``/``.txt`` files), a glob pattern, or a list of them.
+    encoding
+        Force a text encoding (e.g. ``"cp1251"``) instead of detecting it.
+    utc_offset
+        The collecting host's offset from UTC, used when the file has none or to override it:
+        ``"+08:00"``, ``"-05:30"``, minutes east of UTC (``480``) or a ``timedelta``.
+    correct_dst
+        Move the bias by ±60 min after a DST jump in the timestamps (always reported).
+    decimal_comma
+        Read ``12,5`` as 12.5. Default: only for ``;``-separated files and culture-formatted
+        PowerShell exports.
+    cache_results
+        Reuse / store parsed files in the Parquet cache (:mod:`kit.cache`).
+    progress
+        ``None``: a progress bar appears if loading takes over 2 s; ``True``: always; ``False``: never.
+    """
+    files = expand(paths)
+    bias = None if utc_offset is None else -_offset_minutes(utc_offset)
+    options = {"encoding": encoding, "bias": bias, "dst": correct_dst, "decimal_comma": decimal_comma}
+    parts = []
+    with tqdm(
+        total=len(files), unit="file", disable=progress is False,
+        delay=0 if progress else PROGRESS_DELAY_S, desc="loading",
+    ) as bar:
+        for path in files:
+            bar.set_postfix_str(path.name, refresh=False)
+            parts.append(_load_file(path, options, cache_results))
+            bar.update(1)
+    return combine(parts)
+
+
+def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
+    """The files named by ``paths`` (files, folders, glob patterns), in a stable order."""
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    if not items:
+        raise OptionError("no files given")
+    files: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in LOG_SUFFIXES and p.is_file())
+            if not found:
+                raise InputNotFoundError(
+                    "the folder holds no .csv/.tsv/.txt counter logs", path=path
+                )
+            files += found
+        elif path.is_file():
+            files.append(path)
+        elif any(ch in str(item) for ch in "*?["):
+            matched = sorted(Path(p) for p in glob.glob(str(item), recursive=True) if Path(p).is_file())
+            if not matched:
+                raise InputNotFoundError("the pattern matches no file", path=str(item))
+            files += matched
+        else:
+            raise InputNotFoundError("no such file or folder", path=path)
+    return list(dict.fromkeys(files))
+
+
+def _offset_minutes(offset: str | int | timedelta) -> int:
+    """Minutes east of UTC from ``"+08:00"``, ``"-0530"``, ``480`` or a timedelta."""
+    if isinstance(offset, timedelta):
+        return round(offset.total_seconds() / 60)
+    if isinstance(offset, int):
+        return offset
+    text = offset.strip().upper().removeprefix("UTC")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").replace(":", "")
+    if not digits.isdigit() or len(digits) not in (1, 2, 4):
+        raise OptionError(f"utc_offset {offset!r} is not like '+08:00', '-05:30' or minutes")
+    hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:2]), int(digits[2:]))
+    if hours > 14 or minutes >= 60:
+        raise OptionError(f"utc_offset {offset!r} is outside -14:00…+14:00")
+    return sign * (hours * 60 + minutes)
+
+
+def _load_file(path: Path, options: dict, use_cache: bool) -> Capture:
+    if use_cache:
+        key = cache.entry_key(cache.content_hash(path), options)
+        hit = cache.read(key, path)
+        if hit is not None:
+            return hit
+    capture = read_file(path, **_reader_options(options))
+    if use_cache:
+        cache.write(key, capture)
+    return capture
+
+
+def _reader_options(options: dict) -> dict:
+    return {
+        "encoding": options["encoding"],
+        "bias_minutes": options["bias"],
+        "correct_dst": options["dst"],
+        "decimal_comma": options["decimal_comma"],
+    }
+
+
+def read_file(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    bias_minutes: int | None = None,
+    correct_dst: bool = True,
+    decimal_comma: bool | None = None,
+) -> Capture:
+    """Sniff the format of one file and read it (no cache). ``bias_minutes``: UTC = local + bias."""
+    source = open_source(path, encoding=encoding)
+    options = {"bias_minutes": bias_minutes, "correct_dst": correct_dst, "decimal_comma": decimal_comma}
+    if is_pdh(source.header):
+        return read_pdh(source, **options)
+    if is_powershell(source.header):
+        return read_powershell(source, **options)
+    if "countersamples" in source.header.lower() or "readings" in source.header.lower():
+        raise HeaderError(
+            "this Export-Csv holds Get-Counter sample *sets* (Timestamp, Readings, "
+            "CounterSamples), whose values are lost", path=path, line=source.header_line,
+            hint="export the samples instead: (Get-Counter …).CounterSamples | Export-Csv f.csv",
+        )
+    raise HeaderError(
+        f"unknown format: header starts {source.header[:60]!r}", path=path,
+        line=source.header_line, hint="expected " + SUPPORTED,
+    )
+
+
+def combine(parts: list[Capture]) -> Capture:
+    """One capture from several: files with the same header are pieces of one log (stacked in
+    time); different logs (e.g. two hosts) are joined on time, so a row holds every log's sample
+    at that instant and nulls where a log had none. A column name used by two logs gets the file
+    name appended (reported).
+    """
+    if len(parts) == 1:
+        return parts[0]
+    groups: dict[tuple[str, ...], list[Capture]] = {}
+    for part in parts:
+        groups.setdefault(tuple(part.catalog["path"].to_list()), []).append(part)
+    logs = [_stack(group) for group in groups.values()]
+    warnings = [w for part in parts for w in part.warnings]
+    seen: set[str] = set()
+    frames, catalogs = [], []
+    for log in logs:
+        clash = [c for c in log.catalog["column"].to_list() if c in seen]
+        rename = {c: f"{c} [{Path(log.sources[0].path).name}]" for c in clash}
+        for old, new in rename.items():
+            warnings.append(
+                LoadWarning(log.sources[0].path, "column-collision", f"{old!r} also comes from another file: named {new!r}")
+            )
+        seen.update(rename.get(c, c) for c in log.catalog["column"].to_list())
+        frames.append(log.data.rename(rename).with_columns(pl.int_range(pl.len()).over("time").alias("__k")))
+        catalogs.append(log.catalog.with_columns(pl.col("column").replace(rename)))
+    data = frames[0]
+    for frame in frames[1:]:
+        data = data.join(frame, on=["time", "__k"], how="full", coalesce=True)
+    data = data.sort("time", "__k").drop("__k")
+    sources = tuple(s for part in parts for s in part.sources)
+    return Capture(data=data, catalog=pl.concat(catalogs), sources=sources, warnings=tuple(warnings))
+
+
+def _stack(group: list[Capture]) -> Capture:
+    """Pieces of one log (same header) stacked in time order."""
+    if len(group) == 1:
+        return group[0]
+    group = sorted(group, key=lambda c: (c.start is None, c.start))
+    names = " + ".join(c.sources[0].path for c in group)
+    data = pl.concat([c.data for c in group]).sort("time", maintain_order=True)
+    catalog = group[0].catalog.with_columns(source=pl.lit(names))
+    return Capture(
+        data=data, catalog=catalog, sources=tuple(s for c in group for s in c.sources),
+        warnings=tuple(w for c in group for w in c.warnings),
+    )

@@ -1,0 +1,145 @@
+"""Which bytes are we looking at: binary formats we refuse, and the text encoding of the rest.
+
+Detection order (domain reference §1.4): a byte-order mark decides (UTF-8, UTF-16 LE/BE); then
+UTF-16 without a BOM (every other byte NUL); then strict UTF-8; then the Windows code pages that
+perfmon writes in (cp1252, cp1251, cp932, …), each decoded strictly and scored by how many known
+counter names and how much plausible text it yields. A user's ``encoding=`` overrides all of it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kit.errors import FileEncodingError, UnsupportedFormatError
+from kit.names import known_names
+
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+CODE_PAGES = ("cp1252", "cp1251", "cp932", "cp936", "cp1250", "cp949", "cp950", "cp1253", "cp1254")
+SUPPORTED = (
+    "PDH-CSV / PDH-TSV text logs (relog -f csv|tsv, typeperf -o, Data Collector Sets, "
+    "Export-Counter -FileFormat csv|tsv) and Get-Counter … CounterSamples | Export-Csv files"
+)
+RELOG_HINT = "convert it on Windows with: relog file.blg -f csv -o file.csv"
+
+_MAGIC = (
+    (b"ElfFile\x00", "a Windows event log (.evtx)", "export it as CSV or XML, or pass it as events"),
+    (b"PK\x03\x04", "a ZIP container (.xlsx or .zip)", "save the sheet as CSV, or unzip it"),
+    (b"\xd0\xcf\x11\xe0", "an OLE2 document (.xls)", "save the sheet as CSV"),
+    (b"PAR1", "a Parquet file", "read it with polars.read_parquet"),
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def refuse_binary(head: bytes, path: Path) -> None:
+    """Raise :class:`UnsupportedFormatError` when ``head`` is not the start of a text log."""
+    suffix = path.suffix.lower()
+    if suffix == ".blg":
+        raise UnsupportedFormatError(
+            "this is a binary perfmon log (.blg), which the kit cannot read", path=path,
+            hint=RELOG_HINT,
+        )
+    for magic, what, todo in _MAGIC:
+        if head.startswith(magic):
+            raise UnsupportedFormatError(f"this is {what}, not a counter log", path=path, hint=todo)
+    if not head:
+        raise UnsupportedFormatError("the file is empty", path=path, hint="expected " + SUPPORTED)
+    if any(head.startswith(bom) for bom, _ in BOMS) or _looks_utf16(head):
+        return
+    sample = head[:65536]
+    if sample.count(0) > len(sample) // 100:
+        raise UnsupportedFormatError(
+            "this is binary data, not a text counter log (a .blg renamed?)", path=path,
+            hint=f"if it is a perfmon binary log, {RELOG_HINT}",
+        )
+
+
+def _looks_utf16(head: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when the ASCII text has a NUL in every other byte, else None."""
+    sample = head[:4096]
+    if len(sample) < 8:
+        return None
+    odd_zero = sample[1::2].count(0) / len(sample[1::2])
+    even_zero = sample[0::2].count(0) / len(sample[0::2])
+    if odd_zero > 0.9 and even_zero < 0.1:
+        return "utf-16-le"
+    if even_zero > 0.9 and odd_zero < 0.1:
+        return "utf-16-be"
+    return None
+
+
+def detect_bom(head: bytes) -> tuple[str | None, int]:
+    """(codec, BOM length) from a byte-order mark or BOM-less UTF-16; (None, 0) otherwise."""
+    for bom, codec in BOMS:
+        if head.startswith(bom):
+            return codec, len(bom)
+    return _looks_utf16(head), 0
+
+
+def decode_header(raw: bytes, path: Path, *, requested: str | None = None) -> tuple[str, str, str]:
+    """Decode a header line in an ASCII-compatible encoding: (text, codec, basis).
+
+    ``basis`` says how the codec was chosen (``"requested"``, ``"utf-8"``, ``"scored"``,
+    ``"fallback"``), so a guess can be reported as one.
+    """
+    if requested:
+        try:
+            return raw.decode(requested), requested, "requested"
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise FileEncodingError(
+                f"the header cannot be decoded as {requested!r}: {exc}", path=path, line=1,
+                hint="try another encoding=, e.g. cp1252, cp1251, cp932 or utf-8",
+            ) from None
+    try:
+        return raw.decode("utf-8"), "utf-8", "utf-8"
+    except UnicodeDecodeError:
+        pass
+    scored = []
+    for rank, codec in enumerate(CODE_PAGES):
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        scored.append((_score(text), -rank, codec, text))
+    if not scored:
+        raise FileEncodingError(
+            "the header is neither UTF-8 nor any Windows code page the kit knows", path=path,
+            line=1, hint="pass encoding= with the code page of the Windows system that wrote it",
+        )
+    best = max(scored)
+    return best[3], best[2], "scored" if best[0] > 0 else "fallback"
+
+
+def _score(text: str) -> float:
+    """How much ``text`` looks like a real localized counter header (higher is better)."""
+    names = known_names()
+    parts = re.split(r"[\\()\"\t,;]", text)
+    hits = sum(1 for part in parts if part.strip().lower() in names)
+    plausible = implausible = 0
+    for word in _WORD.findall(text):
+        if word.isascii():
+            continue
+        scripts = {_script(char) for char in word}
+        latin_accented = sum(1 for char in word if not char.isascii() and _script(char) == "latin")
+        if len(scripts) > 1 or latin_accented > len(word) / 2:
+            implausible += 1
+        else:
+            plausible += 1
+    return 10 * hits + plausible - 3 * implausible
+
+
+def _script(char: str) -> str:
+    point = ord(char)
+    if point < 0x250:
+        return "latin"
+    if 0x370 <= point < 0x400:
+        return "greek"
+    if 0x400 <= point < 0x530:
+        return "cyrillic"
+    if 0x3040 <= point < 0x3100 or 0x31F0 <= point < 0x3200 or 0xFF66 <= point < 0xFFA0:
+        return "kana"
+    if 0x4E00 <= point < 0xA000 or 0x3400 <= point < 0x4DC0:
+        return "han"
+    if 0xAC00 <= point < 0xD7B0:
+        return "hangul"
+    return f"other-{point >> 8}"

@@ -1,0 +1,178 @@
+"""PDH-CSV and PDH-TSV logs: relog, typeperf, Data Collector Sets / logman, Export-Counter.
+
+Layout (domain reference §1.2): header cell 1 ``(PDH-CSV 4.0) (<zone name>)(<bias>)``, then one
+full counter path per column; each row a local timestamp and one value per counter, ``" "`` where
+PDH had no valid value. Variants handled: TSV, no or partial zone, zone names with parentheses,
+half-hour biases, Excel re-saves (no quotes, ``;`` and decimal commas in some locales), a
+Data Collector Set description column at the end (not a counter: dropped and reported).
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from kit.capture import Capture
+from kit.errors import HeaderError, LoadWarning
+from kit.io.assemble import catalog, finish, unique_names
+from kit.io.source import TextSource, split_fields
+from kit.io.table import read_body
+from kit.io.times import parse_local
+from kit.paths import parse_counter_path
+
+_MAGIC = re.compile(r'^\s*"?\((PDH-(CSV|TSV)) ([\d.]+)\)')
+_BIAS = re.compile(r"\((-?\d+)\)\s*$")
+
+
+def is_pdh(header: str) -> bool:
+    """True when the header line starts like a PDH text log."""
+    return _MAGIC.match(header) is not None
+
+
+def parse_zone(first_cell: str) -> tuple[str | None, int | None]:
+    """(zone name, bias minutes) from header cell 1; either is None when absent or cut off.
+
+    ``(PDH-CSV 4.0) (Maroc (heure d'été))(-60)`` → ("Maroc (heure d'été)", -60);
+    ``(PDH-CSV 4.0) (`` → (None, None); ``(PDH-CSV 4.0) (India Standard Time)(-330)`` → (…, -330).
+    """
+    rest = _MAGIC.sub("", first_cell.strip()).strip().strip('"').strip()
+    bias_match = _BIAS.search(rest)
+    bias = int(bias_match.group(1)) if bias_match else None
+    if bias_match:
+        rest = rest[: bias_match.start()]
+    name = rest.strip()
+    if name.startswith("("):
+        name = name[1:]
+    if name.endswith(")") and name.count(")") > name.count("("):
+        name = name[:-1]
+    return (name.strip() or None), bias
+
+
+def _separator(header: str, fmt: str) -> str:
+    """The field separator: TAB for TSV; for CSV ``,`` unless a spreadsheet re-save used ``;``."""
+    if fmt == "TSV":
+        return "\t"
+    counts = {sep: len(split_fields(header, sep)) for sep in (",", ";")}
+    return ";" if counts[";"] > counts[","] else ","
+
+
+def read_pdh(
+    source: TextSource,
+    *,
+    bias_minutes: int | None,
+    correct_dst: bool = True,
+    decimal_comma: bool | None = None,
+) -> Capture:
+    """Read a PDH-CSV/TSV log. ``bias_minutes`` (UTC = local + bias) overrides the header's."""
+    name = str(source.path)
+    fmt = _MAGIC.match(source.header).group(2)
+    separator = _separator(source.header, fmt)
+    fields = split_fields(source.header, separator)
+    zone, header_bias = parse_zone(fields[0])
+    warnings = list(source.warnings)
+    if decimal_comma is None:
+        decimal_comma = separator == ";"
+    values, body_warnings = read_body(
+        source, len(fields), separator=separator, decimal_comma=decimal_comma
+    )
+    warnings.extend(body_warnings)
+    paths = [f.strip() for f in fields[1:]]
+    keep, dropped = _counter_columns(paths, values, name)
+    warnings.extend(dropped)
+    if not keep:
+        raise HeaderError(
+            "the header holds no counter paths (expected \\\\HOST\\Object(Instance)\\Counter)",
+            path=source.path, line=source.header_line,
+        )
+    kept_paths = [paths[i] for i in keep]
+    columns, dup_warnings = unique_names(kept_paths, name)
+    warnings.extend(dup_warnings)
+    cat = catalog(columns, kept_paths, name)
+    local, _ = parse_local(values["c0"])
+    values = values.select(
+        local,
+        "__line",
+        *[pl.col(f"c{i + 1}").alias(column) for i, column in zip(keep, columns)],
+    )
+    bias, basis = _resolve_bias(header_bias, bias_minutes, zone, name, warnings)
+    return finish(
+        values,
+        cat,
+        source=name,
+        bias_minutes=bias,
+        correct_dst=correct_dst,
+        warnings=warnings,
+        info={
+            "format": f"pdh-{fmt.lower()}",
+            "encoding": source.codec,
+            "encoding_basis": source.encoding_basis,
+            "zone_name": zone,
+            "bias_basis": basis,
+            "header_fields": len(fields),
+        },
+    )
+
+
+def _counter_columns(
+    paths: list[str], values: pl.DataFrame, source: str
+) -> tuple[list[int], list[LoadWarning]]:
+    """Indices (into ``paths``) of the columns to keep; report the ones that are not counters.
+
+    A header cell that is not a counter path and whose column is entirely blank is a Data
+    Collector Set description (or an empty trailing column): dropped, reported. One that is not a
+    path but holds values is kept (it may still be useful) and reported.
+    """
+    keep, warnings = [], []
+    for i, path in enumerate(paths):
+        if parse_counter_path(path) is not None:
+            keep.append(i)
+            continue
+        column = i + 2
+        if values[f"c{i + 1}"].null_count() == values.height:
+            what = "an empty header cell" if not path else f"{path!r}"
+            warnings.append(
+                LoadWarning(
+                    source, "description-column",
+                    f"column {column} ({what}) is not a counter path and holds no values "
+                    "(a Data Collector Set description?): left out of the data",
+                    column=column,
+                )
+            )
+        else:
+            keep.append(i)
+            warnings.append(
+                LoadWarning(
+                    source, "not-a-counter-path",
+                    f"column {column} header {path!r} is not a counter path; kept with no object",
+                    column=column,
+                )
+            )
+    return keep, warnings
+
+
+def _resolve_bias(
+    header_bias: int | None, user_bias: int | None, zone: str | None, source: str, warnings: list
+) -> tuple[int, str]:
+    """The bias to use and where it came from; a missing zone is reported."""
+    if user_bias is not None:
+        if header_bias is not None and header_bias != user_bias:
+            warnings.append(
+                LoadWarning(
+                    source, "bias-override",
+                    f"header says bias {header_bias} min ({zone}); using the given {user_bias} min",
+                    line=1,
+                )
+            )
+        return user_bias, "user"
+    if header_bias is not None:
+        return header_bias, "header"
+    warnings.append(
+        LoadWarning(
+            source, "timezone-unknown",
+            f"the header gives no UTC offset (zone {zone!r}): times are taken as UTC; pass "
+            "utc_offset= (e.g. '+08:00') with the collecting host's offset",
+            line=1,
+        )
+    )
+    return 0, "assumed-utc"

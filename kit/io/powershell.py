@@ -1,0 +1,150 @@
+"""The long CSV of ``(Get-Counter …).CounterSamples | Export-Csv``: one row per sample and counter.
+
+Columns (any order, any case): ``Path``, ``CookedValue``, ``Timestamp`` are required;
+``Status`` (0 = valid) is used when present; the rest are ignored. Windows PowerShell 5.1 writes a
+``#TYPE …`` first line and ASCII; PowerShell 7 writes UTF-8 and no ``#TYPE`` line. Values and
+timestamps are written with the *culture* of the session, so ``12,5`` decimal commas, ``;``
+delimiters (``-UseCulture``) and day-first dates all occur; the timestamp is local time with no
+zone. The rows are pivoted to the kit's wide form.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kit.capture import Capture
+from kit.errors import HeaderError, LoadWarning
+from kit.io.assemble import catalog, finish, unique_names
+from kit.io.source import TextSource, split_fields
+from kit.io.table import LINE, read_body
+from kit.io.times import parse_local
+
+REQUIRED = ("path", "cookedvalue", "timestamp")
+CULTURE_FORMATS = (
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+)
+
+
+def _fields(header: str) -> tuple[str, list[str]]:
+    """(separator, lower-cased header names); the separator is the one that splits most."""
+    best = max((",", ";", "\t"), key=lambda sep: len(split_fields(header, sep)))
+    return best, [f.strip().lower() for f in split_fields(header, best)]
+
+
+def is_powershell(header: str) -> bool:
+    """True when the header has the Path, CookedValue and Timestamp columns of CounterSamples."""
+    _, names = _fields(header)
+    return all(name in names for name in REQUIRED)
+
+
+def read_powershell(
+    source: TextSource,
+    *,
+    bias_minutes: int | None,
+    correct_dst: bool = True,
+    decimal_comma: bool | None = None,
+) -> Capture:
+    """Read a CounterSamples Export-Csv file and pivot it wide (one column per counter path)."""
+    name = str(source.path)
+    separator, names = _fields(source.header)
+    missing = [r for r in REQUIRED if r not in names]
+    if missing:
+        raise HeaderError(f"Export-Csv file lacks column(s) {missing}", path=source.path, line=source.header_line)
+    table, warnings = read_body(source, len(names), separator=separator, numeric=False)
+    warnings = list(source.warnings) + warnings
+    column = {n: f"c{names.index(n)}" for n in names}
+    raw = table.select(
+        LINE,
+        path=pl.col(column["path"]).str.strip_chars(),
+        text=pl.col(column["timestamp"]),
+        value_text=pl.col(column["cookedvalue"]).str.strip_chars().replace("", None),
+        status=pl.col(column["status"]).str.strip_chars() if "status" in column else pl.lit("0"),
+    )
+    values = raw["value_text"]
+    if decimal_comma is None:
+        decimal_comma = separator != "," or _has_decimal_commas(values)
+    if decimal_comma:
+        values = values.str.replace(",", ".", literal=True)
+    number = values.cast(pl.Float64, strict=False)
+    failed = raw.filter(number.is_null() & raw["value_text"].is_not_null())
+    if failed.height:
+        warnings.append(
+            LoadWarning(
+                name, "bad-value",
+                f"{failed.height} CookedValue cell(s) are not numbers, set to null; first "
+                f"{failed['value_text'][0]!r}",
+                line=int(failed[LINE][0]), column=names.index("cookedvalue") + 1,
+            )
+        )
+    invalid = raw["status"].is_not_null() & (raw["status"] != "0")
+    if invalid.any():
+        warnings.append(
+            LoadWarning(
+                name, "status-not-ok",
+                f"{int(invalid.sum())} sample(s) have a non-zero PDH Status and were set to null",
+                line=int(raw.filter(invalid)[LINE][0]),
+            )
+        )
+    local, fmt = parse_local(raw["text"], CULTURE_FORMATS)
+    long = raw.select(LINE, "path").with_columns(
+        local, value=pl.when(invalid).then(None).otherwise(number)
+    )
+    duplicates = long.filter(pl.struct("local", "path").is_duplicated() & pl.col("local").is_not_null())
+    if duplicates.height:
+        warnings.append(
+            LoadWarning(
+                name, "long-format-duplicates",
+                f"{duplicates.height} rows repeat a (timestamp, path) pair; the first of each is kept",
+                line=int(duplicates[LINE][1] if duplicates.height > 1 else duplicates[LINE][0]),
+            )
+        )
+    paths = long["path"].drop_nulls().unique(maintain_order=True).to_list()
+    if not paths:
+        raise HeaderError("the file holds no counter samples", path=source.path)
+    columns, dup_warnings = unique_names(paths, name)
+    warnings.extend(dup_warnings)
+    wide = (
+        long.filter(pl.col("path").is_not_null())
+        .pivot(on="path", index="local", values="value", aggregate_function="first", sort_columns=False)
+        .join(long.group_by("local").agg(pl.col(LINE).min()), on="local", how="left")
+        .sort(LINE)
+    )
+    wide = wide.select("local", LINE, *[pl.col(p).alias(c) for p, c in zip(paths, columns)])
+    if bias_minutes is None:
+        warnings.append(
+            LoadWarning(
+                name, "timezone-unknown",
+                f"Export-Csv timestamps are local time with no zone (read as {fmt!r}): taken as "
+                "UTC; pass utc_offset= with the collecting host's offset",
+            )
+        )
+    return finish(
+        wide,
+        catalog(columns, paths, name),
+        source=name,
+        bias_minutes=bias_minutes or 0,
+        correct_dst=correct_dst,
+        warnings=warnings,
+        info={
+            "format": "powershell-csv",
+            "encoding": source.codec,
+            "encoding_basis": source.encoding_basis,
+            "zone_name": None,
+            "bias_basis": "user" if bias_minutes is not None else "assumed-utc",
+            "header_fields": len(names),
+        },
+    )
+
+
+def _has_decimal_commas(values: pl.Series) -> bool:
+    """True when values look like ``12,5`` (a comma and no dot) rather than plain numbers."""
+    sample = values.drop_nulls()
+    return bool(sample.len()) and bool(
+        (sample.str.contains(",", literal=True) & ~sample.str.contains(".", literal=True)).any()
+    )

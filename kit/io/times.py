@@ -1,0 +1,109 @@
+"""Local timestamps → UTC: formats, the header's bias, DST jumps and clock steps.
+
+PDH writes local wall-clock time as ``MM/DD/YYYY HH:MM:SS.mmm``; the header's bias (minutes)
+gives UTC = local + bias, but the bias is the one in force when the header was written, so a log
+that crosses a DST change has a one-hour jump (spring) or repeat (autumn) in its timestamps. Those
+are detected here, reported, and (by default) corrected by moving the bias ±60 minutes from the
+jump on.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kit.errors import LoadWarning
+from kit.io.table import LINE
+
+PDH_FORMATS = (
+    "%m/%d/%Y %H:%M:%S%.f",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S%.f",
+    "%d/%m/%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%d.%m.%Y %H:%M:%S%.f",
+    "%d.%m.%Y %H:%M",
+)
+"""Timestamp formats tried in order: PDH's own first, then what spreadsheet re-saves produce."""
+
+HOUR_S = 3600.0
+
+
+def parse_local(text: pl.Series, formats: tuple[str, ...] = PDH_FORMATS) -> tuple[pl.Series, str]:
+    """Parse timestamp text with the format that reads the most rows (ties: fewest steps back).
+
+    Returns the naive local datetimes (null where unreadable) and the format chosen.
+    """
+    text = text.str.strip_chars()
+    best: tuple[int, int, int] | None = None
+    chosen = formats[0]
+    parsed = text.str.to_datetime(formats[0], strict=False, time_unit="us")
+    for rank, fmt in enumerate(formats):
+        candidate = text.str.to_datetime(fmt, strict=False, time_unit="us")
+        read = candidate.len() - candidate.null_count()
+        if read == 0:
+            continue
+        backwards = int((candidate.drop_nulls().diff().dt.total_microseconds() < 0).sum())
+        score = (read, -backwards, -rank)
+        if best is None or score > best:
+            best, chosen, parsed = score, fmt, candidate
+    return parsed.alias("local"), chosen
+
+
+def median_interval_s(times: pl.Series) -> float | None:
+    """Median of the positive gaps between successive times. [s]; None with < 2 distinct times."""
+    gaps = times.diff().dt.total_microseconds().cast(pl.Float64) / 1e6
+    gaps = gaps.filter(gaps > 0)
+    return float(gaps.median()) if gaps.len() else None
+
+
+def to_utc(
+    frame: pl.DataFrame, *, bias_minutes: int, source: str, correct_dst: bool = True
+) -> tuple[pl.Series, list[LoadWarning]]:
+    """UTC times of ``frame['local']`` (naive local times; rows carry :data:`LINE`).
+
+    Detects DST jumps (a step of ±1 h beyond the sample interval) and, when ``correct_dst``,
+    moves the bias by ∓60 min from that row on. Reports every jump, any other step back in time
+    and repeated timestamps.
+    """
+    local = frame["local"]
+    interval = median_interval_s(local) or 0.0
+    tolerance = max(0.5 * interval, 2.0)
+    step = local.diff().dt.total_microseconds().cast(pl.Float64).fill_null(interval * 1e6) / 1e6
+    fall_back = (step - (interval - HOUR_S)).abs() <= tolerance
+    spring = (step - (interval + HOUR_S)).abs() <= tolerance
+    warnings = []
+    for mask, kind, change in ((fall_back, "fall-back (the hour repeats)", 60), (spring, "spring-forward (an hour is skipped)", -60)):
+        lines = frame.filter(mask)[LINE].to_list()
+        for line in lines:
+            todo = "bias adjusted by %+d min from here on" % change if correct_dst else "left as written"
+            warnings.append(
+                LoadWarning(source, "dst-jump", f"local time jumps by a DST {kind}: {todo}", line=line)
+            )
+    shift = (fall_back.cast(pl.Int64) * 60 - spring.cast(pl.Int64) * 60).cum_sum()
+    if not correct_dst:
+        shift = shift * 0
+    minutes = shift + bias_minutes
+    offset = (minutes * 60_000_000).cast(pl.Duration("us"))
+    utc = (local + offset).dt.replace_time_zone("UTC").alias("time")
+    back = utc.diff().dt.total_microseconds() < 0
+    for line, seconds in frame.with_columns(back=back, s=utc.diff().dt.total_microseconds() / 1e6).filter("back").select(LINE, "s").rows():
+        warnings.append(
+            LoadWarning(
+                source, "clock-step-back",
+                f"time steps back by {-seconds:.3f} s (clock change?): rows are sorted by time",
+                line=line,
+            )
+        )
+    repeats = utc.is_duplicated()
+    if repeats.any():
+        lines = frame.filter(repeats)[LINE].to_list()
+        warnings.append(
+            LoadWarning(
+                source, "duplicate-time",
+                f"{len(lines)} rows share a timestamp with another row (kept, in file order)",
+                line=lines[0],
+            )
+        )
+    return utc, warnings

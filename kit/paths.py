@@ -1,0 +1,106 @@
+r"""Perfmon counter paths: ``\\HOST\Object(Parent/Instance#Index)\Counter``.
+
+Parsing rules (domain reference §1.5):
+
+* the host runs from ``\\`` to the next backslash; the counter is everything after the *last*
+  backslash (instances such as SMB shares ``\srv\share`` contain backslashes, counters never do);
+* the instance runs from the first ``(`` not preceded by a space to the last ``)`` of the object
+  part, so instances with nested or unbalanced parentheses (``Intel(R) Ethernet Connection (2)
+  I219-V``, ``:)``) and object names holding a parenthesised word after a space
+  (``TCPIP Performance Diagnostics (Per-CPU)``) all work;
+* ``Parent/`` is split off only for objects that really have parent instances (``Thread``…);
+  elsewhere ``/`` is part of the instance name (``PRO/1000`` in unescaped counter sets);
+* a trailing ``#N`` is the PDH duplicate index unless a space precedes it (Windows' own adapter
+  names end in `` #2``) or the object keeps raw instance names.
+
+Names are kept as written; comparisons are case-insensitive (Export-Counter lower-cases paths).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Objects whose instances are "Parent/Instance" (PDH parent instances).
+PARENT_OBJECTS = frozenset({"thread", "job object details"})
+
+# Manifest-based counter sets that keep raw adapter names (with "#2", "(R)", "/").
+RAW_NAME_OBJECTS = frozenset(
+    {
+        "per processor network interface card activity",
+        "per processor network activity cycles",
+        "physical network interface card activity",
+    }
+)
+
+_INDEX = re.compile(r"^(.*\S)#(\d+)$", re.DOTALL)
+# The "(" that opens the instance: the first one not preceded by a space (object names such as
+# "TCPIP Performance Diagnostics (Per-CPU)" hold a parenthesised word after a space).
+_INSTANCE_OPEN = re.compile(r"(?<=[^ ])\(")
+
+
+@dataclass(frozen=True)
+class CounterPath:
+    """One parsed counter path; ``None`` where the path has no such part."""
+
+    host: str | None
+    object: str
+    parent: str | None
+    instance: str | None
+    index: int | None
+    counter: str
+
+
+def parse_counter_path(path: str) -> CounterPath | None:
+    r"""Split a counter path into its parts, or return ``None`` if it is not a counter path.
+
+    >>> parse_counter_path(r"\\HV01\Network Interface(Intel[R] Ethernet _2#1)\Bytes Sent/sec")
+    CounterPath(host='HV01', object='Network Interface', parent=None, instance='Intel[R] Ethernet _2', index=1, counter='Bytes Sent/sec')
+    """
+    text = path.strip()
+    host: str | None = None
+    if text.startswith("\\\\"):
+        end = text.find("\\", 2)
+        if end <= 2:
+            return None
+        host, text = text[2:end], text[end:]
+    if not text.startswith("\\"):
+        return None
+    last = text.rfind("\\")
+    if last == 0:
+        return None
+    object_part, counter = text[1:last], text[last + 1 :]
+    if not object_part or not counter:
+        return None
+    name, instance = _split_instance(object_part)
+    if not name:
+        return None
+    parent = index = None
+    if instance is not None:
+        folded = name.lower()
+        if folded in PARENT_OBJECTS and "/" in instance:
+            parent, instance = instance.split("/", 1)
+        if folded not in RAW_NAME_OBJECTS:
+            match = _INDEX.match(instance)
+            if match:
+                instance, index = match.group(1), int(match.group(2))
+    return CounterPath(host, name, parent, instance, index, counter)
+
+
+def _split_instance(object_part: str) -> tuple[str, str | None]:
+    """(object name, instance) of ``Object(Instance)``; instance ``None`` when there is none."""
+    if not object_part.endswith(")"):
+        return object_part, None
+    match = _INSTANCE_OPEN.search(object_part)
+    if match is None:
+        return object_part, None
+    return object_part[: match.start()], object_part[match.start() + 1 : -1]
+
+
+def escape_instance(description: str) -> str:
+    """The perf instance name that classic providers make of an adapter description.
+
+    ``Intel(R) PRO/1000 MT #2`` → ``Intel[R] PRO_1000 MT _2`` (``(``→``[``, ``)``→``]``,
+    ``#``, ``/`` and ``\`` → ``_``). Not injective: compare case-insensitively.
+    """
+    return description.translate(str.maketrans({"(": "[", ")": "]", "#": "_", "/": "_", "\\": "_"}))
