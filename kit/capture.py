@@ -55,7 +55,8 @@ class SourceInfo:
     hosts: tuple[str, ...]
     start: datetime | None
     end: datetime | None
-    content_hash: str = ""
+    cache_key: str = ""
+    """Key of this file's entry in the Parquet cache (content hash + load options)."""
 
     def to_dict(self) -> dict:
         """JSON-friendly form (ISO 8601 UTC times)."""

@@ -98,7 +98,7 @@ def _split_instance(object_part: str) -> tuple[str, str | None]:
 
 
 def escape_instance(description: str) -> str:
-    """The perf instance name that classic providers make of an adapter description.
+    r"""The perf instance name that classic providers make of an adapter description.
 
     ``Intel(R) PRO/1000 MT #2`` → ``Intel[R] PRO_1000 MT _2`` (``(``→``[``, ``)``→``]``,
     ``#``, ``/`` and ``\`` → ``_``). Not injective: compare case-insensitively.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+from dataclasses import replace
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ def load(
     *,
     encoding: str | None = None,
     utc_offset: str | int | timedelta | None = None,
+    override_zone: bool = False,
     correct_dst: bool = True,
     decimal_comma: bool | None = None,
     cache_results: bool = True,
@@ -48,8 +50,11 @@ def load(
     encoding
         Force a text encoding (e.g. ``"cp1251"``) instead of detecting it.
     utc_offset
-        The collecting host's offset from UTC, used when the file has none or to override it:
+        The collecting host's offset from UTC, used for files whose header has none:
         ``"+08:00"``, ``"-05:30"``, minutes east of UTC (``480``) or a ``timedelta``.
+    override_zone
+        Use ``utc_offset`` even where the header has a zone (relog writes the zone of the machine
+        that converted the BLG, which may not be the one that collected it).
     correct_dst
         Move the bias by ±60 min after a DST jump in the timestamps (always reported).
     decimal_comma
@@ -60,9 +65,15 @@ def load(
     progress
         ``None``: a progress bar appears if loading takes over 2 s; ``True``: always; ``False``: never.
     """
-    files = expand(paths)
     bias = None if utc_offset is None else -_offset_minutes(utc_offset)
-    options = {"encoding": encoding, "bias": bias, "dst": correct_dst, "decimal_comma": decimal_comma}
+    files = expand(paths)
+    options = {
+        "encoding": encoding,
+        "bias": bias,
+        "override": override_zone,
+        "dst": correct_dst,
+        "decimal_comma": decimal_comma,
+    }
     parts = []
     with tqdm(
         total=len(files), unit="file", disable=progress is False,
@@ -127,6 +138,8 @@ def _load_file(path: Path, options: dict, use_cache: bool) -> Capture:
             return hit
     capture = read_file(path, **_reader_options(options))
     if use_cache:
+        info = replace(capture.sources[0], cache_key=key)
+        capture = replace(capture, sources=(info,))
         cache.write(key, capture)
     return capture
 
@@ -135,6 +148,7 @@ def _reader_options(options: dict) -> dict:
     return {
         "encoding": options["encoding"],
         "bias_minutes": options["bias"],
+        "override_zone": options["override"],
         "correct_dst": options["dst"],
         "decimal_comma": options["decimal_comma"],
     }
@@ -145,12 +159,18 @@ def read_file(
     *,
     encoding: str | None = None,
     bias_minutes: int | None = None,
+    override_zone: bool = False,
     correct_dst: bool = True,
     decimal_comma: bool | None = None,
 ) -> Capture:
     """Sniff the format of one file and read it (no cache). ``bias_minutes``: UTC = local + bias."""
     source = open_source(path, encoding=encoding)
-    options = {"bias_minutes": bias_minutes, "correct_dst": correct_dst, "decimal_comma": decimal_comma}
+    options = {
+        "bias_minutes": bias_minutes,
+        "override_zone": override_zone,
+        "correct_dst": correct_dst,
+        "decimal_comma": decimal_comma,
+    }
     if is_pdh(source.header):
         return read_pdh(source, **options)
     if is_powershell(source.header):

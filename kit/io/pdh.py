@@ -63,8 +63,13 @@ def read_pdh(
     bias_minutes: int | None,
     correct_dst: bool = True,
     decimal_comma: bool | None = None,
+    override_zone: bool = False,
 ) -> Capture:
-    """Read a PDH-CSV/TSV log. ``bias_minutes`` (UTC = local + bias) overrides the header's."""
+    """Read a PDH-CSV/TSV log.
+
+    ``bias_minutes`` (UTC = local + bias) is used when the header has no bias, or instead of the
+    header's when ``override_zone`` (e.g. relog wrote the converting machine's zone).
+    """
     name = str(source.path)
     fmt = _MAGIC.match(source.header).group(2)
     separator = _separator(source.header, fmt)
@@ -80,7 +85,7 @@ def read_pdh(
     paths = [f.strip() for f in fields[1:]]
     keep, dropped = _counter_columns(paths, values, name)
     warnings.extend(dropped)
-    if not keep:
+    if not any(parse_counter_path(paths[i]) is not None for i in keep):
         raise HeaderError(
             "the header holds no counter paths (expected \\\\HOST\\Object(Instance)\\Counter)",
             path=source.path, line=source.header_line,
@@ -95,7 +100,7 @@ def read_pdh(
         "__line",
         *[pl.col(f"c{i + 1}").alias(column) for i, column in zip(keep, columns)],
     )
-    bias, basis = _resolve_bias(header_bias, bias_minutes, zone, name, warnings)
+    bias, basis = _resolve_bias(header_bias, bias_minutes, override_zone, zone, name, warnings)
     return finish(
         values,
         cat,
@@ -152,11 +157,27 @@ def _counter_columns(
 
 
 def _resolve_bias(
-    header_bias: int | None, user_bias: int | None, zone: str | None, source: str, warnings: list
+    header_bias: int | None,
+    user_bias: int | None,
+    override: bool,
+    zone: str | None,
+    source: str,
+    warnings: list,
 ) -> tuple[int, str]:
-    """The bias to use and where it came from; a missing zone is reported."""
+    """The bias to use and where it came from; a missing or overridden zone is reported."""
+    if header_bias is not None and (user_bias is None or not override):
+        if user_bias is not None and user_bias != header_bias:
+            warnings.append(
+                LoadWarning(
+                    source, "bias-override",
+                    f"header gives bias {header_bias} min ({zone}), used instead of the given "
+                    f"{user_bias} min (pass override_zone=True to force it)",
+                    line=1,
+                )
+            )
+        return header_bias, "header"
     if user_bias is not None:
-        if header_bias is not None and header_bias != user_bias:
+        if header_bias is not None:
             warnings.append(
                 LoadWarning(
                     source, "bias-override",
@@ -165,8 +186,6 @@ def _resolve_bias(
                 )
             )
         return user_bias, "user"
-    if header_bias is not None:
-        return header_bias, "header"
     warnings.append(
         LoadWarning(
             source, "timezone-unknown",

@@ -49,8 +49,13 @@ def read_powershell(
     bias_minutes: int | None,
     correct_dst: bool = True,
     decimal_comma: bool | None = None,
+    override_zone: bool = False,
 ) -> Capture:
-    """Read a CounterSamples Export-Csv file and pivot it wide (one column per counter path)."""
+    """Read a CounterSamples Export-Csv file and pivot it wide (one column per counter path).
+
+    The file has no zone: ``bias_minutes`` (UTC = local + bias) applies whenever given, so
+    ``override_zone`` changes nothing here.
+    """
     name = str(source.path)
     separator, names = _fields(source.header)
     missing = [r for r in REQUIRED if r not in names]
