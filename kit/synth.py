@@ -31,6 +31,8 @@ Model (all on a 1 ms grid, so every perfmon rate is the exact average over its s
   received bytes becomes % DPC Time (85 %) + % Interrupt Time (15 %) on one receive LP (SMB over TCP:
   4 connections per NIC -> 4 distinct LPs per NIC); the source does the lighter send work on its
   own LPs. Root VP n = LP n (no minroot); Hyper-V LP run time = root VP + guest load.
+  ``0,_Total`` / ``_Total`` are the mean over LPs of % counters and the sum of DPCs Queued/sec
+  (as in the real capture in shared/realdata).
 * Both hosts sample on their own phase (same clock unless ``clock_offset_s`` != 0).
 
 Truth schema (``truth.json``; times are UTC ISO 8601 with milliseconds and ``Z``)
@@ -40,7 +42,8 @@ dicts, ``start_local`` as ISO local time without zone); ``hosts`` {``source``, `
 host name}; ``interval_s``; ``timezone`` {``name``, ``bias_minutes``}; ``clock_offset_s`` {host:
 seconds the host clock is ahead of the source clock}; ``files`` {host: CSV file name};
 ``columns`` {host: number of counter columns, timestamp column excluded}; ``rows`` {host: number
-of data rows, header excluded}; ``first_sample_utc`` / ``last_sample_utc`` {host: time};
+of data rows, header excluded}; ``first_sample_utc`` / ``last_sample_utc`` {host: first / last
+timestamp of its file, i.e. on that host's clock}; all other times are on the source clock;
 ``nic_instances`` {raw description: escaped perf instance}; ``nics`` {instance: {``description``,
 ``role``, ``link_gbps``, ``mtu``, ``rdma_capable``, ``payload_ceiling_bytes_s``,
 ``l2_ceiling_bytes_s``}}; ``nic_totals`` {host: {instance: {``bytes_sent``, ``bytes_received``,
@@ -69,7 +72,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -266,6 +269,7 @@ class Scenario:
         checks = {
             f"transport must be one of {TRANSPORTS}": self.transport in TRANSPORTS,
             "needs at least one NIC with role 'migration'": bool(wire),
+            "source_host and destination_host must differ": self.source_host != self.destination_host,
             "NIC descriptions must give distinct perf instances": len(set(instances)) == len(instances),
             "smb-direct needs RDMA-capable migration NICs": self.transport != "smb-direct"
             or all(nic.rdma_capable for nic in wire),
@@ -274,7 +278,9 @@ class Scenario:
             "more receive connections than logical processors": self.connections_per_nic * len(wire)
             <= self.logical_processors,
             "0 < link_efficiency <= 0.985": 0 < self.link_efficiency <= _MAX_CEILING_SHARE,
-            "vm_memory_gib, interval_s, blackout_s must be > 0": min(self.vm_memory_gib, self.interval_s, self.blackout_s)
+            "vm_memory_gib, interval_s, blackout_s must be > 0": min(
+                self.vm_memory_gib, self.interval_s, self.blackout_s
+            )
             > 0,
             "max_passes must be >= 2": self.max_passes >= 2,
             "compression_ratio must be >= 1": self.compression_ratio >= 1,
@@ -303,6 +309,11 @@ class Scenario:
     def connections_per_nic(self) -> int:
         """Transport connections per wire NIC (SMB: 4 per RSS NIC, 2 per RDMA NIC; else 1). [count]"""
         return {"smb": 4, "smb-direct": 2}.get(self.transport, 1)
+
+    @property
+    def memory_per_payload(self) -> float:
+        """Memory bytes carried per payload byte on the wire (compression ratio or 1). [1]"""
+        return self.compression_ratio if self.transport == "compression" else 1.0
 
     @property
     def vm_memory_bytes(self) -> int:
@@ -453,6 +464,12 @@ def _timeline(sc: Scenario, rng: np.random.Generator) -> _Timeline:
     interval = round(sc.interval_s * 1000)
     capacity = _capacity(sc, rng, _horizon_ms(sc))
     passes, transfer = _passes(sc, capacity.sum(axis=0))
+    final_ms = passes[-1].end_ms - passes[-1].start_ms
+    if final_ms >= sc.blackout_s * 1000:
+        raise OptionError(
+            f"scenario {sc.name!r}: the final pass needs {final_ms:.0f} ms, more than blackout_s "
+            "(raise blackout_s or lower dirty_rate_mb_s)"
+        )
     lm_start = round(sc.idle_before_s * 1000) + int(rng.integers(0, interval))
     transfer_start = lm_start + round(sc.setup_s * 1000)
     blackout_start = transfer_start + int(passes[-1].start_ms)
@@ -466,21 +483,15 @@ def _timeline(sc: Scenario, rng: np.random.Generator) -> _Timeline:
     ticks = int(max(t[-1] for t in times.values())) + 1
     used = transfer.shape[0]
     share = capacity[:, :used] / capacity[:, :used].sum(axis=0)  # capacity >= the dip floor > 0
-    ratio = sc.compression_ratio if sc.transport == "compression" else 1.0
     payload = np.zeros((len(sc.nics), ticks))
     wire_rows = [sc.nics.index(nic) for nic in sc.wire_nics]
-    payload[wire_rows, transfer_start : transfer_start + used] = share * transfer / ratio
+    payload[wire_rows, transfer_start : transfer_start + used] = share * transfer / sc.memory_per_payload
     memory = np.zeros(ticks)
     memory[transfer_start : transfer_start + used] = transfer
     shifted = tuple(
         _Pass(p.number, p.start_ms + transfer_start, p.end_ms + transfer_start, p.payload, p.pages)
         for p in passes
     )
-    if passes[-1].end_ms - passes[-1].start_ms >= sc.blackout_s * 1000:
-        raise OptionError(
-            f"scenario {sc.name!r}: final pass needs {passes[-1].end_ms - passes[-1].start_ms:.0f} ms, "
-            f"more than blackout_s; raise blackout_s or lower dirty_rate_mb_s"
-        )
     return _Timeline(
         ticks=ticks,
         times=times,
@@ -498,8 +509,8 @@ def _timeline(sc: Scenario, rng: np.random.Generator) -> _Timeline:
 
 def _horizon_ms(sc: Scenario) -> int:
     """Upper bound of the transfer time: every pass at the lowest possible capacity. [ms]"""
-    ratio = sc.compression_ratio if sc.transport == "compression" else 1.0
-    floor = _DIP_FLOOR * sc.link_efficiency * ratio * sum(n.payload_ceiling_bytes_s for n in sc.wire_nics) / 1000
+    ceiling = sum(nic.payload_ceiling_bytes_s for nic in sc.wire_nics) / 1000
+    floor = _DIP_FLOOR * sc.link_efficiency * sc.memory_per_payload * ceiling
     total, size = 0.0, float(sc.vm_memory_bytes)
     for _ in range(sc.max_passes):
         duration = size / floor
@@ -518,8 +529,7 @@ def _capacity(sc: Scenario, rng: np.random.Generator, horizon: int) -> np.ndarra
     sawtooth = np.stack([np.convolve(row, ramp)[:segments] for row in dips])
     ceiling = np.array([nic.payload_ceiling_bytes_s for nic in sc.wire_nics])[:, None] / 1000
     factor = np.clip(noise - sawtooth, _DIP_FLOOR, _MAX_CEILING_SHARE / sc.link_efficiency)
-    ratio = sc.compression_ratio if sc.transport == "compression" else 1.0
-    per_segment = sc.link_efficiency * ceiling * factor * ratio
+    per_segment = sc.link_efficiency * ceiling * factor * sc.memory_per_payload
     return np.repeat(per_segment, _SEGMENT_MS, axis=1)[:, :horizon]
 
 
@@ -681,6 +691,7 @@ def _cpu_columns(
     for nic, rate, lp_list, w in zip(sc.wire_nics, wire_rates, cores, weights):
         for lp, share in zip(lp_list, w):
             load = 100 * np.nan_to_num(rate) * share / (per_core_mb_s * 1e6) * rng.uniform(0.95, 1.05, n)
+            load = np.minimum(load, 95.0)  # a saturated core still has a little other work
             dpc[:, lp] += 0.85 * load
             isr[:, lp] += 0.15 * load
             queued[:, lp] += np.nan_to_num(rate) * share / nic.frame_bytes / _PACKETS_PER_DPC
@@ -834,8 +845,8 @@ def _truth(
         "files": {host: f"{host}.csv" for host in hosts.values()},
         "columns": {host: line.count('","') for host, line in first_line.items()},
         "rows": {host: data.count(b"\r\n") - 1 for host, data in csv.items()},
-        "first_sample_utc": {host: _iso(origin, tl.times[role][0]) for role, host in hosts.items()},
-        "last_sample_utc": {host: _iso(origin, tl.times[role][-1]) for role, host in hosts.items()},
+        "first_sample_utc": {h: _iso(origin, tl.times[r][0] + _offset_ms(sc, r)) for r, h in hosts.items()},
+        "last_sample_utc": {h: _iso(origin, tl.times[r][-1] + _offset_ms(sc, r)) for r, h in hosts.items()},
         "nic_instances": {nic.description: nic.instance for nic in sc.nics},
         "nics": {nic.instance: _nic_dict(nic) for nic in sc.nics},
         "nic_totals": totals,
@@ -846,13 +857,13 @@ def _truth(
 def _migration_truth(
     sc: Scenario, tl: _Timeline, origin: datetime, rx_cores: list[list[int]], tx_cores: list[list[int]]
 ) -> dict[str, Any]:
+    framing = np.array([nic.frame_bytes / nic.segment_bytes for nic in sc.nics])
     wire = {
-        nic.instance: float(tl.payload[i].sum()) * nic.frame_bytes / nic.segment_bytes
+        nic.instance: float(tl.payload[i].sum()) * framing[i]
         for i, nic in enumerate(sc.nics)
         if nic in sc.wire_nics
     }
-    ratio = sc.compression_ratio if sc.transport == "compression" else 1.0
-    frame_factor = sum(wire.values()) / float(tl.payload.sum())
+    wire_per_ms = framing @ tl.payload
     passes = [
         {
             "number": p.number,
@@ -860,7 +871,7 @@ def _migration_truth(
             "end_utc": _iso(origin, p.end_ms),
             "duration_s": (p.end_ms - p.start_ms) / 1000,
             "bytes": p.payload,
-            "wire_bytes": p.payload / ratio * frame_factor,
+            "wire_bytes": float(wire_per_ms[int(p.start_ms) : int(p.end_ms) + 1].sum()),
             "dirty_pages": p.pages,
             "blackout": p is tl.passes[-1],
         }
