@@ -12,8 +12,8 @@ from __future__ import annotations
 import polars as pl
 
 from kit.errors import LoadWarning
+from kit.io.table import LINE
 
-LINE = "__line"
 GAP_FACTOR = 1.5
 """A gap longer than this many intervals counts as dropped samples."""
 JITTER = 0.25
