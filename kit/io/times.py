@@ -37,10 +37,11 @@ def parse_local(text: pl.Series, formats: tuple[str, ...] = PDH_FORMATS) -> tupl
     """
     text = text.str.strip_chars()
     best: tuple[int, int, int] | None = None
-    chosen = formats[0]
-    parsed = text.str.to_datetime(formats[0], strict=False, time_unit="us")
+    chosen, parsed = formats[0], None
     for rank, fmt in enumerate(formats):
         candidate = text.str.to_datetime(fmt, strict=False, time_unit="us")
+        if parsed is None:
+            parsed = candidate  # all null if no format reads anything
         read = candidate.len() - candidate.null_count()
         if read == 0:
             continue
