@@ -75,6 +75,9 @@ class Capture:
     catalog: pl.DataFrame
     sources: tuple[SourceInfo, ...]
     warnings: tuple[LoadWarning, ...] = field(default=())
+    log_times: dict[str, pl.Series] = field(default_factory=dict)
+    """Sample times of each source log (key: catalogue ``source``) when logs were joined on
+    time; empty when every row of ``data`` belongs to every column's log."""
 
     @property
     def hosts(self) -> list[str]:
@@ -129,6 +132,11 @@ class Capture:
             raise OptionError(f"not columns of this capture: {unknown[:3]}")
         catalog = self.catalog.filter(pl.col("column").is_in(columns))
         return replace(self, data=self.data.select("time", *catalog["column"]), catalog=catalog)
+
+    def rows_of(self, source: str) -> pl.DataFrame:
+        """``data`` restricted to the samples of one source log (its own sample times)."""
+        times = self.log_times.get(source)
+        return self.data if times is None else self.data.filter(pl.col("time").is_in(times.implode()))
 
     def long(self, columns: list[str] | None = None) -> pl.DataFrame:
         """Long form (time, column, value + catalogue fields) of ``columns`` (default: all).

@@ -2,6 +2,8 @@
 
 * ``info FILE...`` — hosts, objects, counters, time range (UTC and local), interval and quality
   warnings; ``--json`` prints the same as JSON for scripts.
+* ``analyze FILE...`` — every live migration: duration, bytes, throughput statistics, NICs, cores
+  and findings; ``--json`` prints the report (schema: README, "Report contract").
 * ``convert FILE... --to parquet|csv`` — writes the tidy (long) form: one row per time and counter.
 * ``sample [DIR]`` — regenerates the bundled sample tests from the seeded generator.
 """
@@ -16,10 +18,12 @@ from pathlib import Path
 
 import polars as pl
 
+from kit.analysis import Analysis, analyze
 from kit.capture import Capture
-from kit.errors import KitError
+from kit.errors import KitError, OptionError
 from kit.io import load
 from kit.quality import SEVERITY
+from kit.throughput import DIP_FRACTION
 
 TIDY_COLUMNS = ("time", "host", "object", "parent", "instance", "index", "counter", "object_en", "counter_en", "value")
 
@@ -51,6 +55,22 @@ def _parser() -> argparse.ArgumentParser:
     loading(info)
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(run=_info)
+
+    analyze_ = sub.add_parser("analyze", help="find and measure every live migration")
+    loading(analyze_)
+    analyze_.add_argument("--json", action="store_true", help="print the JSON report")
+    analyze_.add_argument("--vm-memory-gb", type=float, help="VM memory [GB], for the memory-transfer rate")
+    analyze_.add_argument("--mtu", type=int, help="MTU of the migration NICs [bytes] (default: inferred)")
+    analyze_.add_argument("--transport", choices=("tcp", "compression", "smb", "smb-direct"),
+                          help="live-migration performance option (default: from the counters)")
+    analyze_.add_argument("--window", action="append", metavar="START/END",
+                          help="a migration window in ISO 8601 UTC, e.g. 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z "
+                          "(repeatable; replaces detection)")
+    analyze_.add_argument("--bin-width-gbps", type=float, help="histogram bin width [Gbit/s]")
+    analyze_.add_argument("--dip-fraction", type=float, default=DIP_FRACTION,
+                          help="dip threshold as a share of the plateau (default %(default)s)")
+    analyze_.add_argument("--label", action="append", metavar="KEY=VALUE", help="run metadata, e.g. mtu=9000 (repeatable)")
+    analyze_.set_defaults(run=_analyze)
 
     convert = sub.add_parser("convert", help="write the tidy (long) form")
     loading(convert)
@@ -138,6 +158,106 @@ def _convert(args: argparse.Namespace) -> int:
         frame.with_columns(pl.col("time").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")).write_csv(out)
     print(f"wrote {out} ({frame.height} rows)")
     return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    capture = _load(args)
+    windows = [_window(text) for text in args.window] if args.window else None
+    labels = dict(_label(text) for text in args.label or [])
+    if not 0 < args.dip_fraction < 1:
+        raise OptionError(f"--dip-fraction {args.dip_fraction} is not between 0 and 1")
+    result = analyze(
+        capture, windows=windows, vm_memory_gb=args.vm_memory_gb, mtu=args.mtu, transport=args.transport,
+        labels=labels, dip_fraction=args.dip_fraction, bin_width_gbps=args.bin_width_gbps,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str, allow_nan=False))
+    else:
+        print(describe_analysis(result))
+    return 0
+
+
+def _window(text: str) -> tuple[str, str]:
+    start, sep, end = text.partition("/")
+    if not sep or not start or not end:
+        raise OptionError(f"--window {text!r} is not START/END", hint="e.g. 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z")
+    return start, end
+
+
+def _label(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise OptionError(f"--label {text!r} is not KEY=VALUE", hint="e.g. --label mtu=9000")
+    try:
+        return key, int(value)
+    except ValueError:
+        try:
+            return key, float(value)
+        except ValueError:
+            return key, value
+
+
+def describe_analysis(result: Analysis) -> str:
+    """The readable summary ``kit analyze`` prints."""
+    if not result.migrations:
+        hosts = ", ".join(result.capture.get("hosts", [])) or "?"
+        return (
+            f"no live migration found in {hosts} ({result.capture.get('start_utc')} → {result.capture.get('end_utc')}):\n"
+            "  no Hyper-V VM Live Migration instance, and no NIC traffic burst above the idle baseline.\n"
+            "  Give the window with --window START/END if you know it."
+        )
+    return "\n\n".join(_describe_migration(m.report) for m in result.migrations)
+
+
+def _describe_migration(r: dict) -> str:
+    route = f"{r['source'] or '?'} → {r['destination'] or '?'}"
+    lines = [
+        f"Migration {r['migration']}: {r['vm'] or 'VM ?'}  {route}  "
+        f"(found by {r['method']}; transport {r['transport'] or '?'} from {r['transport_basis']})",
+        f"  {r['start']} → {r['end']}  {r['duration_s']:.2f} s (± {r['resolution_s']:.2g} s)",
+    ]
+    if r["bytes_moved"]:
+        lines.append(
+            f"  moved {r['gb_moved']:.2f} GB; throughput mean {_g(r['mean_gbps'])} Gbit/s ({_g(r['mean_gb_s'])} GB/s), "
+            f"p5 {_g(r['p5_gbps'])}, p50 {_g(r['p50_gbps'])}, p95 {_g(r['p95_gbps'])}, p99 {_g(r['p99_gbps'])}, "
+            f"peak {_g(r['peak_gbps'])} Gbit/s"
+        )
+        lines.append(
+            f"  {_g(r['pct_of_link'])} % of the {_g(r['link_gbps'])} Gbit/s link, {_g(r['pct_of_ceiling'])} % of the "
+            f"MTU {r['mtu']} ceiling ({r['mtu_basis']})"
+            + (f"; VM memory {_g(r['memory_gb_per_s'])} GB/s" if r["memory_gb_per_s"] else "")
+        )
+        s = r["steady"]
+        if s["plateau_gbps"] is not None:
+            lines.append(
+                f"  steady: plateau {_g(s['plateau_gbps'])} Gbit/s, CV {_pct(s['cv'])}, {s['dip_count']} dip(s) below "
+                f"{s['dip_fraction']:.0%} of plateau, {_pct(s['at_plateau_share'])} of the transfer at plateau"
+            )
+    for n in r["nics"]:
+        if n["carried"]:
+            lines.append(
+                f"  NIC {n['host']} {n['direction']}: {n['instance']}: {n['bytes'] / 1e9:.2f} GB ({_pct(n['share'])}), "
+                f"mean {_g(n['mean_gbps'])} Gbit/s = {_g(n['pct_of_link'])} % of {_g(n['link_gbps'])} Gbit/s"
+                + (f", RDMA {n['rdma_bytes'] / 1e9:.2f} GB" if n["rdma_bytes"] else "")
+            )
+    for c in r["cores"]:
+        hot = ", ".join(f"{h['core']} ({_g(h.get('network_pct'))} %)" for h in c["hottest"])
+        expected = f" (expected {c['expected_active']})" if c["expected_active"] is not None else ""
+        lines.append(
+            f"  cores {c['host']} ({c['role']}): {c['active_count']} active {c['active']}{expected}, "
+            f"effective {_g(c['effective'])}, hottest {hot or '?'}; "
+            f"{_g(c['cpu_s_per_gb'])} CPU-s/GB ({_g(c['network_cpu_s_per_gb'])} in DPC + interrupt)"
+        )
+    lines += [f"  ! {text}" for text in r["findings"]]
+    return "\n".join(lines)
+
+
+def _g(value: float | None) -> str:
+    return "?" if value is None else f"{value:.3g}"
+
+
+def _pct(value: float | None) -> str:
+    return "?" if value is None else f"{100 * value:.1f} %"
 
 
 def _sample(args: argparse.Namespace) -> int:

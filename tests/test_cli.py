@@ -1,6 +1,8 @@
 import json
+from pathlib import Path
 
 import polars as pl
+import pytest
 
 from kit.cli import main
 from conftest import pdh_text
@@ -39,3 +41,53 @@ def test_convert_writes_the_tidy_form(write, tmp_path, capsys):
 def test_bad_input_exits_2_with_a_message(write, capsys):
     assert main(["info", str(write("x.blg", b"\x00" * 10))]) == 2
     assert "relog" in capsys.readouterr().err
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "smb-multichannel-2x10g"
+
+
+def test_analyze_prints_a_summary(capsys):
+    assert main(["analyze", str(SAMPLE), "--quiet", "--vm-memory-gb", "17.18"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Migration 1: SQL-VM01  HV01 → HV02")
+    assert "moved 19.83 GB" in out and "VM memory" in out
+    assert "cores HV02 (destination): 8 active [2, 3, 4, 6, 8, 12, 13, 15] (expected 8)" in out
+
+
+def test_analyze_json_follows_the_contract(capsys):
+    assert main(["analyze", str(SAMPLE / "HV01.csv"), str(SAMPLE / "HV02.csv"), "--json", "--quiet",
+                 "--mtu", "9000", "--label", "mtu=9000", "--label", "plan=high performance"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["schema_version"] == 1 and report["labels"] == {"mtu": 9000, "plan": "high performance"}
+    item = report["migrations"][0]
+    assert item["start"].endswith("Z") and item["end"].endswith("Z")
+    assert item["mtu"] == 9000 and item["mtu_basis"] == "given"
+    for key in ("duration_s", "bytes_moved", "mean_gbps", "p50_gbps", "p95_gbps", "peak_gbps"):
+        assert isinstance(item[key], float)
+    assert all({"host", "instance", "bytes", "share"} <= set(n) for n in item["nics"])
+    assert all({"host", "active", "effective", "hottest"} <= set(c) for c in item["cores"])
+
+
+def test_analyze_with_a_given_window(capsys):
+    window = "2025-02-11T13:05:40Z/2025-02-11T13:06:10Z"
+    assert main(["analyze", str(SAMPLE), "--quiet", "--json", "--window", window, "--bin-width-gbps", "0.5"]) == 0
+    item = json.loads(capsys.readouterr().out)["migrations"][0]
+    assert item["method"] == "given" and item["duration_s"] == 30.0
+    assert all(b["bin_end_gbps"] - b["bin_start_gbps"] == 0.5 for b in item["histogram"])
+
+
+def test_analyze_with_nothing_found_says_what_to_do(write, capsys):
+    path = write("idle.csv", pdh_text("(PDH-CSV 4.0) (UTC)(0)", [r"\\H\Network Interface(nic)\Bytes Sent/sec"],
+                                       [["02/11/2025 13:00:00.000", " "], ["02/11/2025 13:00:01.000", "10"]]))
+    assert main(["analyze", str(path), "--quiet"]) == 0
+    assert "--window START/END" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [(["--window", "yesterday"], "not START/END"), (["--label", "mtu"], "not KEY=VALUE"),
+     (["--dip-fraction", "1.5"], "between 0 and 1"), (["--window", "a/b"], "not an ISO 8601 time")],
+)
+def test_analyze_bad_options_exit_2(option, message, capsys):
+    assert main(["analyze", str(SAMPLE), "--quiet", *option]) == 2
+    assert message in capsys.readouterr().err

@@ -217,7 +217,11 @@ def combine(parts: list[Capture]) -> Capture:
         data = data.join(frame, on=["time", "__k"], how="full", coalesce=True)
     data = data.sort("time", "__k").drop("__k")
     sources = tuple(s for part in parts for s in part.sources)
-    return Capture(data=data, catalog=pl.concat(catalogs), sources=sources, warnings=tuple(warnings))
+    times = {log.catalog["source"][0]: log.data["time"] for log in logs if log.catalog.height}
+    return Capture(
+        data=data, catalog=pl.concat(catalogs), sources=sources, warnings=tuple(warnings),
+        log_times=times if len(logs) > 1 else {},
+    )
 
 
 def _stack(group: list[Capture]) -> Capture:

@@ -1,0 +1,56 @@
+"""Runs side by side: one row per migration of each run, with the run's labels (MTU, transport,
+power plan, NIC count…) beside its headline figures (:data:`kit.analysis.HEADLINE_SCHEMA`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from kit.analysis import HEADLINE_SCHEMA, Analysis, analyze
+from kit.capture import Capture
+from kit.io import load
+
+Run = Analysis | Capture | str | Path | list
+"""A run: its analysis, its capture, or the files to load."""
+
+
+def compare(
+    runs: Mapping[str, Run],
+    *,
+    labels: Mapping[str, Mapping[str, Any]] | None = None,
+    **options: Any,
+) -> pl.DataFrame:
+    """A table of runs side by side, in one call.
+
+    ``runs`` maps a run name to its :class:`~kit.analysis.Analysis`, its capture or its files
+    (loaded with :func:`kit.load`); ``labels`` maps a run name to its metadata (merged over the
+    analysis' own labels); ``options`` go to :func:`kit.analysis.analyze` for runs not yet
+    analysed. Columns: ``run``, every label key, then :data:`kit.analysis.HEADLINE_SCHEMA`.
+    """
+    labels = labels or {}
+    frames, keys = [], []
+    for name, run in runs.items():
+        analysis = _analysis(run, options)
+        meta = {**analysis.labels, **labels.get(name, {})}
+        keys += [k for k in meta if k not in keys]
+        frames.append(
+            analysis.table().with_columns(run=pl.lit(name), **{k: pl.lit(_plain(v)) for k, v in meta.items()})
+        )
+    if not frames:
+        return pl.DataFrame(schema={"run": pl.String, **HEADLINE_SCHEMA})
+    return pl.concat(frames, how="diagonal_relaxed").select("run", *keys, *HEADLINE_SCHEMA)
+
+
+def _analysis(run: Run, options: dict[str, Any]) -> Analysis:
+    if isinstance(run, Analysis):
+        return run
+    capture = run if isinstance(run, Capture) else load(run, progress=False)
+    return analyze(capture, **options)
+
+
+def _plain(value: Any) -> Any:
+    """Label values as polars literals: numbers, booleans and text as they are, the rest as text."""
+    return value if isinstance(value, (int, float, bool, str)) or value is None else str(value)

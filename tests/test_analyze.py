@@ -1,0 +1,205 @@
+"""The analyses against generated captures of known truth, the bundled sample and the real files."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import polars as pl
+import pytest
+from conftest import REALDATA, ROOT
+
+import kit
+from kit.analysis import HEADLINE_SCHEMA, analyze
+from kit.comparison import compare
+from kit.synth import DEFAULT_NICS, Nic, Scenario, generate
+
+SAMPLE = ROOT / "data" / "smb-multichannel-2x10g"
+MGMT = DEFAULT_NICS[2]
+
+
+def load_generated(tmp_path, scenario: Scenario) -> tuple[kit.Capture, dict]:
+    test = generate(scenario)
+    paths = []
+    for host, data in test.csv.items():
+        path = tmp_path / f"{host}.csv"
+        path.write_bytes(data)
+        paths.append(path)
+    return kit.load(paths, cache_results=False, progress=False), test.truth
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def seconds_between(a: str, b: str) -> float:
+    return abs((utc(a) - utc(b)).total_seconds())
+
+
+@pytest.fixture(scope="module")
+def sample():
+    capture = kit.load(SAMPLE, cache_results=False, progress=False)
+    truth = json.loads((SAMPLE / "truth.json").read_text())
+    return analyze(capture, vm_memory_gb=16 * 2**30 / 1e9), truth["migrations"][0], truth
+
+
+def test_sample_window_matches_truth(sample):
+    result, truth, _ = sample
+    report = result.migrations[0].report
+    assert len(result.migrations) == 1
+    assert (report["vm"], report["source"], report["destination"]) == ("SQL-VM01", "HV01", "HV02")
+    assert report["method"] == "counters" and report["transport"] == "smb"
+    # the instance appears between two samples: start and end within half an interval
+    assert seconds_between(report["start"], truth["start_utc"]) <= report["resolution_s"] / 2 + 1e-3
+    assert seconds_between(report["end"], truth["end_utc"]) <= report["resolution_s"] / 2 + 1e-3
+    assert report["duration_s"] == pytest.approx(truth["duration_s"], abs=report["resolution_s"])
+
+
+def test_sample_bytes_per_nic_match_truth(sample):
+    result, truth, full = sample
+    report = result.migrations[0].report
+    # background traffic (100 B/s per NIC) is the only difference
+    assert report["bytes_moved"] == pytest.approx(truth["bytes_total"], rel=1e-4)
+    sent = {n["instance"]: n for n in report["nics"] if n["host"] == "HV01"}
+    for instance, wire in truth["bytes_per_nic"].items():
+        assert sent[instance]["bytes"] == pytest.approx(wire, rel=1e-4)
+        assert sent[instance]["share"] == pytest.approx(wire / truth["bytes_total"], abs=1e-4)
+        assert sent[instance]["carried"] and sent[instance]["mtu"] == 9000
+    management = sent["Intel[R] I350 Gigabit Network Connection"]
+    assert not management["carried"] and management["share"] < 0.001
+    received = {n["instance"]: n for n in report["nics"] if n["host"] == "HV02" and n["carried"]}
+    assert set(received) == set(truth["bytes_per_nic"])
+
+
+def test_sample_throughput_matches_the_generator(sample):
+    result, truth, full = sample
+    report = result.migrations[0].report
+    transfer_s = seconds_between(truth["transfer_start_utc"], truth["transfer_end_utc"])
+    true_mean_gbps = truth["bytes_total"] * 8 / transfer_s / 1e9
+    # the interior samples leave out the ramp edges, so they sit a little above the whole average
+    assert report["mean_gbps"] == pytest.approx(true_mean_gbps, rel=0.03)
+    ceilings = sum(full["nics"][n]["l2_ceiling_bytes_s"] for n in truth["bytes_per_nic"])
+    assert report["pct_of_ceiling"] == pytest.approx(100 * report["mean_gbps"] / 8e-9 / ceilings, rel=1e-6)
+    assert report["pct_of_link"] == pytest.approx(100 * report["mean_gbps"] / 20, rel=1e-6)
+    efficiency = full["scenario"]["link_efficiency"]  # of the payload ceiling, before dips
+    assert 100 * efficiency * 0.9 < report["pct_of_ceiling"] < 100 * 0.985
+    assert report["p5_gbps"] <= report["p50_gbps"] <= report["p95_gbps"] <= report["p99_gbps"] <= report["peak_gbps"]
+    assert report["memory_gb_per_s"] == pytest.approx(16 * 2**30 / 1e9 / report["duration_s"])
+    assert report["memory_read_bytes"] == pytest.approx(truth["memory_bytes"], rel=1e-6)
+    assert report["steady"]["cv"] < 0.05
+    hist = report["histogram"]
+    assert sum(b["samples"] for b in hist) == result.migrations[0].legs[0].stats["samples"]
+
+
+def test_sample_cores_match_truth(sample):
+    result, truth, _ = sample
+    cores = {c["host"]: c for c in result.migrations[0].report["cores"]}
+    assert cores["HV02"]["active"] == truth["busy_receive_cores"]["HV02"]
+    assert cores["HV01"]["active"] == truth["busy_send_cores"]["HV01"]
+    assert cores["HV02"]["expected_active"] == 8 == len(truth["busy_receive_cores"]["HV02"])
+    assert cores["HV02"]["effective"] == pytest.approx(8, abs=0.5)
+    assert cores["HV02"]["saturated"] == []
+    assert cores["HV02"]["cpu_s_per_gb"] > cores["HV02"]["network_cpu_s_per_gb"] > 0
+    assert result.migrations[0].report["findings"] == []
+
+
+def test_sample_report_is_strict_json(sample):
+    result, _, _ = sample
+    document = json.loads(json.dumps(result.to_dict(), default=str, allow_nan=False))
+    item = document["migrations"][0]
+    for key in ("start", "end", "duration_s", "bytes_moved", "mean_gbps", "p50_gbps", "p95_gbps", "peak_gbps"):
+        assert item[key] is not None
+    assert {"host", "instance", "bytes", "share"} <= set(item["nics"][0])
+    assert {"host", "active", "effective", "hottest"} <= set(item["cores"][0])
+    assert utc(item["start"]).tzinfo is not None
+
+
+def test_tcp_single_nic_standard_frames(tmp_path):
+    nic = Nic("Intel(R) Ethernet Controller X710 for 10GbE SFP+", 10.0, 1500, False, "migration")
+    capture, truth = load_generated(tmp_path, Scenario(name="tcp", transport="tcp", nics=(nic, MGMT), vm_memory_gib=4))
+    report = analyze(capture).migrations[0].report
+    migration = truth["migrations"][0]
+    assert report["transport"] == "tcp" and report["transport_basis"] == "counters"
+    assert report["mtu"] == 1500 and report["mtu_basis"] == "bytes/packet"
+    assert report["bytes_moved"] == pytest.approx(migration["bytes_total"], rel=1e-4)
+    destination = next(c for c in report["cores"] if c["role"] == "destination")
+    assert destination["active"] == migration["busy_receive_cores"]["HV02"]
+    assert destination["expected_active"] == 1 == destination["active_count"]
+
+
+def test_smb_direct_counts_rdma_bytes(tmp_path):
+    nics = tuple(Nic(f"Chelsio T62100-LP-CR #{i}", 25.0, 9000, True, "migration") for i in (1, 2)) + (MGMT,)
+    capture, truth = load_generated(tmp_path, Scenario(name="rdma", transport="smb-direct", nics=nics, vm_memory_gib=8))
+    report = analyze(capture).migrations[0].report
+    migration = truth["migrations"][0]
+    assert report["transport"] == "smb-direct"
+    assert report["bytes_moved"] == pytest.approx(migration["bytes_total"], rel=1e-4)
+    carried = [n for n in report["nics"] if n["carried"] and n["host"] == "HV01"]
+    assert len(carried) == 2
+    assert all(n["rdma_bytes"] > 0.99 * n["bytes"] for n in carried)
+    destination = next(c for c in report["cores"] if c["role"] == "destination")
+    assert destination["expected_active"] == 0
+
+
+def test_without_live_migration_counters(tmp_path, sample):
+    capture = kit.load(SAMPLE, cache_results=False, progress=False)
+    keep = capture.catalog.filter(pl.col("object_en") != "Hyper-V VM Live Migration")["column"].to_list()
+    result = analyze(capture.select(keep))
+    _, truth, _ = sample
+    report = result.migrations[0].report
+    assert report["method"] == "throughput"
+    assert (report["source"], report["destination"]) == ("HV01", "HV02")
+    assert report["transport"] == "smb" and report["transport_basis"] == "nics"
+    assert report["bytes_moved"] == pytest.approx(truth["bytes_total"], rel=1e-3)
+    # the burst lies inside the migration, within one interval of the transfer's first and last byte
+    assert seconds_between(report["start"], truth["transfer_start_utc"]) <= 1.0
+    assert seconds_between(report["end"], truth["transfer_end_utc"]) <= 1.0
+    assert "Found from NIC throughput" in report["findings"][0]
+
+
+def test_given_window_and_one_host(sample):
+    _, truth, _ = sample
+    capture = kit.load(SAMPLE / "HV02.csv", cache_results=False, progress=False)
+    result = analyze(capture, windows=[(truth["start_utc"], truth["end_utc"], "SQL-VM01")], labels={"mtu": 9000})
+    report = result.migrations[0].report
+    assert (report["method"], report["vm"], report["destination"], report["source"]) == ("given", "SQL-VM01", "HV02", None)
+    assert report["bytes_moved"] == pytest.approx(truth["bytes_total"], rel=1e-3)
+    assert result.labels == {"mtu": 9000}
+
+
+def test_compare_runs_in_one_call(tmp_path, sample):
+    result, _, _ = sample
+    nic = Nic("Intel(R) Ethernet Controller X710 for 10GbE SFP+", 10.0, 1500, False, "migration")
+    tcp, _ = load_generated(tmp_path, Scenario(name="tcp", transport="tcp", nics=(nic, MGMT), vm_memory_gib=4))
+    table = compare(
+        {"2x10G SMB": result, "1x10G TCP": tcp},
+        labels={"2x10G SMB": {"mtu": 9000, "nics": 2}, "1x10G TCP": {"mtu": 1500, "nics": 1, "power": "high"}},
+    )
+    assert table.columns[:4] == ["run", "mtu", "nics", "power"]
+    assert table.columns[4:] == list(HEADLINE_SCHEMA)
+    rows = {r["run"]: r for r in table.to_dicts()}
+    assert rows["2x10G SMB"]["mean_gbps"] > 1.8 * rows["1x10G TCP"]["mean_gbps"]
+    assert rows["1x10G TCP"]["active_cores"] == 1 and rows["2x10G SMB"]["active_cores"] == 8
+    assert rows["2x10G SMB"]["power"] is None
+
+
+def test_compare_loads_files(sample):
+    table = compare({"sample": [SAMPLE / "HV01.csv", SAMPLE / "HV02.csv"]}, vm_memory_gb=17.18)
+    assert table.height == 1 and table["transport"][0] == "smb"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in REALDATA.glob("*.[ct]sv")))
+def test_real_files_analyse_without_error(name):
+    capture = kit.load(REALDATA / name, cache_results=False, progress=False)
+    assert analyze(capture).migrations == ()  # desktop captures: no migration in them
+    whole = analyze(capture, windows=[(capture.start, capture.end)])
+    report = whole.migrations[0].report
+    json.dumps(whole.to_dict(), default=str, allow_nan=False)
+    cores = report["cores"][0]
+    per_core = capture.catalog.filter(
+        pl.col("object_en").str.to_lowercase().is_in(["processor", "processor information"])
+        & (pl.col("counter_en") == "% DPC Time") & ~pl.col("instance").str.contains("_Total")
+    ).height
+    assert cores["cores"] == per_core
+    nics = capture.catalog.filter(pl.col("object_en") == "Network Interface")["instance"].unique().len()
+    assert len({n["instance"] for n in report["nics"]}) == nics
