@@ -389,6 +389,7 @@ def _nic_item(row: dict) -> dict:
 
 def _core_item(leg: Leg, expected: int | None) -> dict:
     s = leg.core_summary
+    carried = set(leg.nics.filter(pl.col("carried"))["instance"].to_list())
     return {
         "host": leg.host, "role": leg.role,
         "active": s.get("active", []), "active_count": s.get("active_count", 0),
@@ -402,6 +403,7 @@ def _core_item(leg: Leg, expected: int | None) -> dict:
         "nic_cores": {
             nic: group["core"].to_list()
             for (nic,), group in leg.nic_cores.group_by("instance", maintain_order=True)
+            if nic in carried
         },
     }
 

@@ -28,13 +28,14 @@ def compare(
     ``runs`` maps a run name to its :class:`~kit.analysis.Analysis`, its capture or its files
     (loaded with :func:`kit.load`); ``labels`` maps a run name to its metadata (merged over the
     analysis' own labels); ``options`` go to :func:`kit.analysis.analyze` for runs not yet
-    analysed. Columns: ``run``, every label key, then :data:`kit.analysis.HEADLINE_SCHEMA`.
+    analysed. Columns: ``run``, every label key (``<key>_label`` where a figure has that name, e.g.
+    ``transport_label``), then :data:`kit.analysis.HEADLINE_SCHEMA`.
     """
     labels = labels or {}
     frames, keys = [], []
     for name, run in runs.items():
         analysis = _analysis(run, options)
-        meta = {**analysis.labels, **labels.get(name, {})}
+        meta = {_label_column(k): v for k, v in {**analysis.labels, **labels.get(name, {})}.items()}
         keys += [k for k in meta if k not in keys]
         frames.append(
             analysis.table().with_columns(run=pl.lit(name), **{k: pl.lit(_plain(v)) for k, v in meta.items()})
@@ -49,6 +50,11 @@ def _analysis(run: Run, options: dict[str, Any]) -> Analysis:
         return run
     capture = run if isinstance(run, Capture) else load(run, progress=False)
     return analyze(capture, **options)
+
+
+def _label_column(key: str) -> str:
+    """A label's column: its key, or ``<key>_label`` where the key is also a figure's column."""
+    return f"{key}_label" if key in HEADLINE_SCHEMA or key == "run" else key
 
 
 def _plain(value: Any) -> Any:

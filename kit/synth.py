@@ -1,70 +1,110 @@
 """Seeded synthetic live-migration captures: two relog CSVs plus the ground truth behind them.
 
-A :class:`Scenario` describes one live migration of one VM between two Hyper-V hosts that share a
-set of NICs (:class:`Nic`). :func:`generate` turns it into one relog-style PDH CSV per host
+A :class:`Scenario` describes two Hyper-V hosts that share a set of NICs (:class:`Nic`), what was
+logged on them, and the live migrations between them: by default one migration of one VM from
+``source_host`` to ``destination_host`` (the scenario's ``vm_*`` fields), or any sequence of
+:class:`Migration` s in ``Scenario.migrations`` (back and forth, a host drained one VM after
+another, several at once). :func:`generate` turns it into one relog-style PDH CSV per host
 (``"(PDH-CSV 4.0) (<zone>)(<bias>)"`` header, every field double-quoted, CRLF, local timestamps
 ``MM/DD/YYYY HH:MM:SS.mmm``, values printed with C ``%.20g``, ``" "`` for a missing value, a blank
 first row for rate counters) and a JSON-serialisable ``truth`` dict. Everything is a function of
 the scenario; all randomness comes from ``numpy.random.default_rng(scenario.seed)``.
+:data:`SEEDS` holds the scenarios of the comparison the kit is built around.
 
 Model (all on a 1 ms grid, so every perfmon rate is the exact average over its sample interval)
 ------------------------------------------------------------------------------------------------
 * Counter semantics: the value of a rate counter at sample k is (amount in (t[k-1], t[k]]) /
   (t[k] - t[k-1]); gauges are the state at t[k]. A rate is blank (``" "``) unless its instance
   existed at both t[k-1] and t[k]; a gauge is blank unless the instance existed at t[k].
-* Transfer: each migration NIC has a per-ms payload capacity of ``link_efficiency`` x the §6
+* NIC capacity: each migration NIC has a per-ms payload capacity of ``link_efficiency`` x the §6
   TCP payload ceiling of its link and MTU, with small Gaussian noise and saw-tooth ("jig-saw")
-  dips, never above 98.5 % of the ceiling. SMB (Multichannel or Direct) uses every migration NIC;
-  TCP/IP and Compression use one TCP connection on the first migration NIC.
-* Passes: pass 1 copies all VM memory; pass p+1 copies the pages dirtied during pass p
-  (``dirty_rate_mb_s`` x pass duration, whole 4 KiB pages, at most all memory). Pre-copy stops when
-  the next dirty set would take <= ``stop_copy_s`` at the rate just achieved, or when the next pass
-  would be pass ``max_passes``. The final pass (dirty pages + ``device_state_mib``) runs with the
-  VM paused: the blackout starts with it and lasts exactly ``blackout_s``. Passes follow each other
-  after a 20 ms gap. The migration instance exists from ``setup_s`` before pass 1 until
-  ``teardown_s`` after the blackout.
+  dips, never above 98.5 % of the ceiling (the same series in both directions; the two directions
+  do not compete).
+* Connections: SMB (Multichannel or Direct) uses every migration NIC with ``connections_per_nic``
+  connections each (4 per RSS NIC, 2 per RDMA NIC), and every SMB migration in one direction uses
+  the same connections (one connection group per direction). TCP/IP and Compression use one TCP
+  connection per migration on the first migration NIC (one group per migration).
+* Core limit: a connection's wire throughput cannot exceed what its one core can process:
+  ``0.97 x min(rx_mb_s_per_core, tx_mb_s_per_core)`` [MB/s] (the receive core is the one that
+  binds with the defaults); an SMB group's limit on a NIC is connections x that (SMB balances its
+  channels); SMB Direct offloads the data path and has no core limit.
+* Sharing: at every ms the connection groups transferring in the same direction split each NIC's
+  capacity equally (max-min fair: each group gets min(capacity / groups, its core limit)); a
+  group's rate is split equally among its migrations that are in a pass at that ms.
+* Passes (per migration): pass 1 copies all VM memory; pass p+1 copies the pages dirtied during
+  pass p (``dirty_rate_mb_s`` x pass duration, whole 4 KiB pages, at most all memory). Pre-copy
+  stops when the next dirty set would take <= ``stop_copy_s`` at the rate just achieved, or when
+  the next pass would be pass ``max_passes``. The final pass (dirty pages + ``device_state_mib``)
+  runs with the VM paused: the blackout starts with it and lasts exactly ``blackout_s``. Passes
+  follow each other after a 20 ms gap. The migration instance exists from ``setup_s`` before pass
+  1 until ``teardown_s`` after the blackout; it appears ``start_s`` + a random 0..interval phase
+  after the capture origin.
 * Wire bytes: ``Network Interface`` byte counters include the 14-byte Ethernet header, so wire
   bytes = payload x (MTU + 14) / (MTU - 40); packets = payload / (MTU - 40); the receiver answers
   every second data segment with a 54-byte ACK. With ``smb-direct`` the same wire bytes appear under
   ``RDMA Activity`` instead and the Network Interface counters show only background traffic.
-* CPU: per-LP background load; on the destination each migration connection's share of its NIC's
-  received bytes becomes % DPC Time (85 %) + % Interrupt Time (15 %) on one receive LP (SMB over TCP:
-  4 connections per NIC -> 4 distinct LPs per NIC); the source does the lighter send work on its
-  own LPs. Root VP n = LP n (no minroot); Hyper-V LP run time = root VP + guest load.
-  ``0,_Total`` / ``_Total`` are the mean over LPs of % counters and the sum of DPCs Queued/sec
-  (as in the real capture in shared/realdata).
+* CPU: per-LP background load; on the receiving host each connection's share of its NIC's
+  received migration bytes becomes % DPC Time (85 %) + % Interrupt Time (15 %) on one receive LP
+  (100 % at ``rx_mb_s_per_core``, shown at most 99 %); the sender does the lighter send work on its
+  own LPs. All connections of a host (both directions) sit on distinct LPs. Root VP n = LP n (no
+  minroot); Hyper-V LP run time = root VP + guest load. ``0,_Total`` / ``_Total`` are the mean over
+  LPs of % counters and the sum of DPCs Queued/sec (as in the real capture in shared/realdata).
+  ``Per Processor Network Interface Card Activity(<lp>, <NIC instance>)``: ``Received Packets/sec``
+  = data packets (receiver) or ACKs (sender) of the connections on that LP + the NIC's background
+  packets spread evenly over the LPs; ``DPCs Queued/sec`` = the connection DPCs that
+  ``Processor Information`` counts on that LP + background packets / 4.
 * Both hosts sample on their own phase (same clock unless ``clock_offset_s`` != 0).
+* What was logged: ``log_live_migration_counters`` (the ``Hyper-V VM Live Migration`` object),
+  ``cpu_object`` (``Processor Information`` with instances ``0,N``, ``0,_Total``, ``_Total``, or
+  ``Processor`` with ``N``, ``_Total``), ``hyperv_cpu_counters`` (``Hyper-V Hypervisor Logical
+  Processor`` and ``… Root Virtual Processor``), ``per_processor_nic_counters``. Switching one off
+  drops columns and never changes the values of the others.
 
 Truth schema (``truth.json``; times are UTC ISO 8601 with milliseconds and ``Z``)
 --------------------------------------------------------------------------------
-``schema_version`` (int, 1); ``scenario`` (every :class:`Scenario` field, ``nics`` as a list of
-dicts, ``start_local`` as ISO local time without zone); ``hosts`` {``source``, ``destination``:
-host name}; ``interval_s``; ``timezone`` {``name``, ``bias_minutes``}; ``clock_offset_s`` {host:
-seconds the host clock is ahead of the source clock}; ``files`` {host: CSV file name};
-``columns`` {host: number of counter columns, timestamp column excluded}; ``rows`` {host: number
-of data rows, header excluded}; ``first_sample_utc`` / ``last_sample_utc`` {host: first / last
-timestamp of its file, i.e. on that host's clock}; all other times are on the source clock;
-``nic_instances`` {raw description: escaped perf instance}; ``nics`` {instance: {``description``,
-``role``, ``link_gbps``, ``mtu``, ``rdma_capable``, ``payload_ceiling_bytes_s``,
-``l2_ceiling_bytes_s``}}; ``nic_totals`` {host: {instance: {``bytes_sent``, ``bytes_received``,
-``packets_sent``, ``packets_received``}}} = Σ_{k>=1} value_k · (t[k] - t[k-1]) of the matching
-``Network Interface`` counter over the whole file [bytes, packets]; ``migrations``: list of
-{``vm``, ``source``, ``destination``, ``transport``, ``lm_instance``, ``vnic_instance``,
+``schema_version`` (int, 2); ``scenario`` (every :class:`Scenario` field, ``nics`` and
+``migrations`` as lists of dicts, ``start_local`` as ISO local time without zone); ``labels``
+{``transport``, ``mtu`` and ``link_gbps`` [Gbit/s] of the first wire NIC, ``nic_count`` (NICs
+carrying the migrations), ``power_plan``, ``migrations`` (count), ``max_concurrent`` (most
+migrations transferring at once), ``live_migration_counters`` (bool: the object was logged)}: what
+a comparison of runs groups by; ``hosts`` {``source``, ``destination``: host name};
+``interval_s``; ``timezone`` {``name``, ``bias_minutes``}; ``clock_offset_s`` {host: seconds the
+host clock is ahead of the source clock}; ``files`` {host: CSV file name}; ``columns`` {host:
+number of counter columns, timestamp column excluded}; ``rows`` {host: number of data rows, header
+excluded}; ``first_sample_utc`` / ``last_sample_utc`` {host: first / last timestamp of its file,
+i.e. on that host's clock}; all other times are on the source clock; ``nic_instances`` {raw
+description: escaped perf instance}; ``nics`` {instance: {``description``, ``role``,
+``link_gbps``, ``mtu``, ``rdma_capable``, ``payload_ceiling_bytes_s``, ``l2_ceiling_bytes_s``}};
+``nic_totals`` {host: {instance: {``bytes_sent``, ``bytes_received``, ``packets_sent``,
+``packets_received``}}} = Σ_{k>=1} value_k · (t[k] - t[k-1]) of the matching ``Network
+Interface`` counter over the whole file [bytes, packets]; ``migrations``: list in the order of
+``Scenario.schedule`` of {``index`` (position in the list), ``vm``, ``direction`` (``forward``:
+scenario source → destination, ``back``: the reverse), ``source`` / ``destination`` (sending /
+receiving host of this migration), ``transport``, ``lm_instance``, ``vnic_instance``,
 ``start_utc`` / ``end_utc`` (migration instance appears / disappears), ``duration_s``,
-``transfer_start_utc`` / ``transfer_end_utc`` (first / last byte), ``memory_bytes`` (Σ pass
-payload [bytes]), ``bytes_total`` (wire bytes the source sent over the migration NICs [bytes]),
+``transfer_start_utc`` / ``transfer_end_utc`` (first / last byte), ``concurrent_with`` (indices
+of the migrations whose transfer overlaps this one's), ``memory_bytes`` (Σ pass payload [bytes]),
+``bytes_total`` (wire bytes the source sent for this migration over the migration NICs [bytes]),
 ``bytes_per_nic`` {instance: wire bytes sent by the source [bytes]}, ``wire_object`` (``"Network
 Interface"`` or ``"RDMA Activity"``: where those bytes are counted), ``connections_per_nic``,
 ``passes`` [{``number``, ``start_utc``, ``end_utc``, ``duration_s``, ``bytes`` (payload
 [bytes]), ``wire_bytes`` [bytes], ``dirty_pages`` (4 KiB pages the pass copies; pass 1 = every
 page), ``blackout`` (bool)}], ``blackout_s``, ``blackout_start_utc``, ``blackout_end_utc``,
-``busy_receive_cores`` {host: sorted LP indices doing receive DPC work},
-``receive_cores_per_nic`` {instance: destination LPs}, ``busy_send_cores`` {host: sorted LPs}}.
+``expected_receive_cores`` (receive cores by the rule of domain §4.2/§5.4: 4 per RSS NIC for SMB,
+2 per RDMA NIC for SMB Direct, 1 per TCP flow for TCP/IP and Compression [count]),
+``busy_receive_cores`` {host: sorted LP indices the model loads with this migration's receive
+DPC work; empty for SMB Direct; concurrent SMB migrations in one direction list the same LPs},
+``receive_cores_per_nic`` {instance: receiving-host LPs}, ``busy_send_cores`` {host: sorted LPs},
+``core_limit_wire_bytes_s`` (the most its connections' cores carry over all its NICs, shared by
+the migrations of an SMB group; null for SMB Direct [bytes/s]), ``core_bound`` (bool: for more
+than half of its transfer time the core limit, not the NIC, set its rate), ``plateau_wire_bytes_s``
+(median wire rate over the core-bound ms when ``core_bound``, else null [bytes/s])}.
 
 Counter gauges on the migration instance: ``Transfer Pass: Number`` is the current pass (0 during
 setup, the last pass after it ends); ``Transfer pass: Dirty Page Count`` is the page count of the
-current pass; ``SMB Transport: Bytes Sent`` counts since the instance appeared. On the destination
-the instance exists for the same time but only ``Receiver: Bytes Written/sec`` is non-zero.
+current pass; ``SMB Transport: Bytes Sent`` counts since the instance appeared. On the receiving
+host the instance exists for the same time but only ``Receiver: Bytes Written/sec`` is non-zero.
+A VM migrated twice (back and forth) has one instance per host that exists in both windows.
 """
 
 from __future__ import annotations
@@ -72,7 +112,8 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -81,20 +122,22 @@ import numpy as np
 import polars as pl
 
 from kit.errors import OptionError
+from kit.limits import ETHERNET_HEADER_BYTES, IP_TCP_HEADER_BYTES, l2_ceiling_bytes_s, payload_ceiling_bytes_s
+from kit.paths import escape_instance
 
 Transport = Literal["tcp", "compression", "smb", "smb-direct"]
 TRANSPORTS: tuple[str, ...] = ("tcp", "compression", "smb", "smb-direct")
+Direction = Literal["forward", "back"]
+DIRECTIONS: tuple[str, ...] = ("forward", "back")
+CpuObject = Literal["Processor Information", "Processor"]
+CPU_OBJECTS: tuple[str, ...] = ("Processor Information", "Processor")
 
 PAGE_BYTES = 4096
 """Hyper-V memory page. [bytes]"""
-ETHERNET_HEADER_BYTES = 14
-"""Ethernet MAC header, counted by the Network Interface byte counters as framing. [bytes]"""
-WIRE_OVERHEAD_BYTES = 38
-"""Preamble + SFD + MAC header + FCS + inter-packet gap per frame (§6.1). [bytes]"""
-IP_TCP_HEADER_BYTES = 40
-"""IPv4 + TCP headers without options. [bytes]"""
 ACK_FRAME_BYTES = 54
 """A bare TCP ACK as counted by Network Interface (14 + 20 + 20). [bytes]"""
+CORE_NETWORK_SHARE = 0.97
+"""Share of one core a connection's network processing can use; the rest is other work. [1]"""
 
 _MAX_CEILING_SHARE = 0.985  # highest per-ms share of the payload ceiling a NIC reaches
 _DIP_FLOOR = 0.5  # lowest capacity factor in a dip (also the horizon bound)
@@ -103,28 +146,14 @@ _BACKGROUND_SEGMENT_MS = 100  # granularity of background traffic [ms]
 _BACKGROUND_PACKET_BYTES = 400.0  # mean size of background packets [bytes]
 _PASS_GAP_MS = 20  # dirty-bitmap scan between passes [ms]
 _PACKETS_PER_DPC = 4.0  # receive interrupt moderation
+_MAX_CONNECTION_LOAD_PCT = 99.0  # highest DPC + ISR load one connection shows on its core [%]
 _HOST_CPU_MB_S_PER_CORE = 2500.0  # memory walker / receiver copy cost [MB/s per core]
 _COMPRESS_MB_S_PER_CORE = 600.0  # compression cost [MB/s per core]
 _GUEST_LOAD_PCT = {"source": 15.0, "destination": 10.0}  # other VMs per LP [%]
 _FREE_MEMORY_SHARE = {"source": 0.40, "destination": 0.55}  # host memory available [1]
-
-
-def escape_instance(name: str) -> str:
-    """Perf instance name of a raw name under the provider escaping rule of §1.5.
-
-    ``(`` → ``[``, ``)`` → ``]``, ``#`` / ``\\`` / ``/`` → ``_``.
-    """
-    return name.translate(str.maketrans({"(": "[", ")": "]", "#": "_", "\\": "_", "/": "_"}))
-
-
-def payload_ceiling_bytes_s(link_gbps: float, mtu: int) -> float:
-    """Highest IPv4/TCP payload rate of a link (§6.2, no VLAN, no timestamps). [bytes/s]"""
-    return link_gbps * 1e9 / 8 * (mtu - IP_TCP_HEADER_BYTES) / (mtu + WIRE_OVERHEAD_BYTES)
-
-
-def l2_ceiling_bytes_s(link_gbps: float, mtu: int) -> float:
-    """Highest rate of L2 frames without FCS, the most a Bytes …/sec counter can show. [bytes/s]"""
-    return link_gbps * 1e9 / 8 * (mtu + ETHERNET_HEADER_BYTES) / (mtu + WIRE_OVERHEAD_BYTES)
+_ROLES = {"forward": ("source", "destination"), "back": ("destination", "source")}  # sender, receiver
+_LIVE_MIGRATION = "Hyper-V VM Live Migration"
+_PER_PROCESSOR_NIC = "Per Processor Network Interface Card Activity"
 
 
 @dataclass(frozen=True)
@@ -167,12 +196,12 @@ class Nic:
     @property
     def payload_ceiling_bytes_s(self) -> float:
         """TCP payload ceiling of this link and MTU. [bytes/s]"""
-        return payload_ceiling_bytes_s(self.link_gbps, self.mtu)
+        return payload_ceiling_bytes_s(self.link_gbps * 1e9, self.mtu)
 
     @property
     def l2_ceiling_bytes_s(self) -> float:
         """L2 (without FCS) ceiling of this link and MTU. [bytes/s]"""
-        return l2_ceiling_bytes_s(self.link_gbps, self.mtu)
+        return l2_ceiling_bytes_s(self.link_gbps * 1e9, self.mtu)
 
 
 DEFAULT_NICS: tuple[Nic, ...] = (
@@ -183,28 +212,82 @@ DEFAULT_NICS: tuple[Nic, ...] = (
 
 
 @dataclass(frozen=True)
+class Migration:
+    """One live migration of one VM in a capture.
+
+    Attributes:
+        vm_name: VM name as Hyper-V shows it. [text]
+        vm_memory_gib: VM memory (startup RAM). [GiB]
+        dirty_rate_mb_s: Rate at which the guest dirties memory. [MB/s]
+        blackout_s: Time the VM is paused (final pass + switchover). [s]
+        direction: ``"forward"`` (``Scenario.source_host`` → ``destination_host``) or ``"back"``.
+        start_s: Capture origin → the migration instance appears (plus a random phase within one
+            sample interval). [s]
+    """
+
+    vm_name: str = "SQL-VM01"
+    vm_memory_gib: float = 16.0
+    dirty_rate_mb_s: float = 300.0
+    blackout_s: float = 0.6
+    direction: Direction = "forward"
+    start_s: float = 30.0
+
+    @property
+    def memory_bytes(self) -> int:
+        """VM memory rounded down to whole pages. [bytes]"""
+        return int(self.vm_memory_gib * 2**30) // PAGE_BYTES * PAGE_BYTES
+
+    @property
+    def lm_instance(self) -> str:
+        """Instance of ``Hyper-V VM Live Migration``. [text]"""
+        return f"{self.vm_name}:VM Live Migration"
+
+
+def drain(
+    memory_gib: Sequence[float],
+    *,
+    start_s: float,
+    every_s: float,
+    at_a_time: int = 1,
+    dirty_rate_mb_s: float = 200.0,
+    blackout_s: float = 0.6,
+    prefix: str = "VM",
+) -> tuple[Migration, ...]:
+    """Forward migrations that empty the source host, ``at_a_time`` starting together.
+
+    VM k (named ``f"{prefix}{k + 1:02d}"``, memory ``memory_gib[k]`` [GiB]) starts at
+    ``start_s + (k // at_a_time) * every_s`` [s]; choose ``every_s`` longer than a batch takes.
+    """
+    return tuple(
+        Migration(f"{prefix}{k + 1:02d}", gib, dirty_rate_mb_s, blackout_s, "forward", start_s + batch * every_s)
+        for k, gib in enumerate(memory_gib)
+        for batch in (k // at_a_time,)
+    )
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """One live migration between two hosts, and how it was captured.
+    """Two hosts, their NICs, what was logged on them, and the live migrations between them.
 
     Attributes:
         name: Folder name of the test. [text]
         seed: Seed of ``numpy.random.default_rng``. [int]
-        vm_name: VM name as Hyper-V shows it. [text]
-        vm_memory_gib: VM memory (startup RAM). [GiB]
-        vm_vcpus: Virtual processors of the VM. [count]
-        vm_cpu_percent: Guest CPU load while running. [% of its vCPUs]
-        vm_traffic_mb_s: Mean network traffic of the VM's own vNIC. [MB/s]
+        vm_name: VM name of the single default migration (when ``migrations`` is empty). [text]
+        vm_memory_gib: VM memory of the default migration. [GiB]
+        vm_vcpus: Virtual processors of every VM. [count]
+        vm_cpu_percent: Guest CPU load of every VM while running. [% of its vCPUs]
+        vm_traffic_mb_s: Mean network traffic of each VM's own vNIC. [MB/s]
         nics: NICs of each host (same set on both). [Nic]
         transport: Live-migration performance option: tcp, compression, smb, smb-direct. [text]
-        blackout_s: Time the VM is paused (final pass + switchover). [s]
-        dirty_rate_mb_s: Rate at which the guest dirties memory. [MB/s]
-        source_host: Source host name. [text]
-        destination_host: Destination host name. [text]
+        blackout_s: Blackout of the default migration. [s]
+        dirty_rate_mb_s: Dirty rate of the default migration. [MB/s]
+        source_host: Host the forward migrations leave (first CSV). [text]
+        destination_host: Host the forward migrations go to (second CSV). [text]
         logical_processors: Logical processors per host, all in NUMA node 0. [count]
         host_memory_gib: Physical memory per host. [GiB]
         interval_s: Perfmon sample interval. [s]
-        idle_before_s: Capture time before the migration starts. [s]
-        idle_after_s: Capture time after the migration ends. [s]
+        idle_before_s: Start of the default migration after the capture origin. [s]
+        idle_after_s: Capture time after the last migration ends. [s]
         tz_name: Time-zone name written to the header. [text]
         bias_minutes: Win32 bias written to the header; UTC = local + bias. [min]
         start_local: Local wall-clock time of the capture origin (first sample ≈ +jitter). [datetime]
@@ -216,11 +299,23 @@ class Scenario:
         teardown_s: Migration instance lifetime after the blackout (must exceed one interval). [s]
         device_state_mib: Device/processor state sent in the final pass. [MiB]
         compression_ratio: Memory bytes per wire byte with transport "compression". [1]
-        receive_cores: Destination receive LPs per migration connection, one tuple per wire NIC;
-            None = drawn with the rng. [LP index]
-        rx_mb_s_per_core: Received throughput that keeps one LP 100 % busy in DPC + ISR. [MB/s]
-        tx_mb_s_per_core: Sent throughput that keeps one LP 100 % busy in DPC + ISR. [MB/s]
+        receive_cores: Receive LPs on ``destination_host`` per connection, one tuple per wire NIC,
+            for the one connection group received there; None = drawn with the rng. [LP index]
+        rx_mb_s_per_core: Received wire throughput that keeps one LP 100 % busy in DPC + ISR
+            (lower on a power-saver plan, higher with jumbo frames). [MB/s]
+        tx_mb_s_per_core: Sent wire throughput that keeps one LP 100 % busy in DPC + ISR. [MB/s]
         jitter_ms: Largest lateness of a sample against its interval grid. [ms]
+        migrations: The migrations of the capture; empty = one forward migration described by
+            ``vm_name``, ``vm_memory_gib``, ``dirty_rate_mb_s``, ``blackout_s``, ``idle_before_s``.
+        log_live_migration_counters: Whether ``Hyper-V VM Live Migration`` was logged. [bool]
+        cpu_object: ``"Processor Information"`` or ``"Processor"``: the per-LP CPU object logged.
+        hyperv_cpu_counters: Whether the Hyper-V Hypervisor Logical / Root Virtual Processor
+            objects were logged. [bool]
+        per_processor_nic_counters: Whether ``Per Processor Network Interface Card Activity`` was
+            logged. [bool]
+        power_plan: Power plan of both hosts, a label only (set ``rx_mb_s_per_core`` for its
+            effect). [text]
+        description: What the test is, for people comparing runs. [text]
     """
 
     name: str
@@ -256,6 +351,13 @@ class Scenario:
     rx_mb_s_per_core: float = 1000.0
     tx_mb_s_per_core: float = 4000.0
     jitter_ms: int = 12
+    migrations: tuple[Migration, ...] = ()
+    log_live_migration_counters: bool = True
+    cpu_object: CpuObject = "Processor Information"
+    hyperv_cpu_counters: bool = True
+    per_processor_nic_counters: bool = False
+    power_plan: str = "Balanced"
+    description: str = ""
 
     def __post_init__(self) -> None:
         problems = self._problems()
@@ -266,8 +368,10 @@ class Scenario:
         interval_ms = self.interval_s * 1000 + self.jitter_ms
         wire = self.wire_nics
         instances = [nic.instance for nic in self.nics]
+        plan = self.schedule
         checks = {
             f"transport must be one of {TRANSPORTS}": self.transport in TRANSPORTS,
+            f"cpu_object must be one of {CPU_OBJECTS}": self.cpu_object in CPU_OBJECTS,
             "needs at least one NIC with role 'migration'": bool(wire),
             "source_host and destination_host must differ": self.source_host != self.destination_host,
             "NIC descriptions must give distinct perf instances": len(set(instances)) == len(instances),
@@ -275,33 +379,66 @@ class Scenario:
             or all(nic.rdma_capable for nic in wire),
             "setup_s and teardown_s must exceed interval_s + jitter": min(self.setup_s, self.teardown_s) * 1000
             > interval_ms,
-            "more receive connections than logical processors": self.connections_per_nic * len(wire)
-            <= self.logical_processors,
+            "more connections on a host than logical processors": self._connections_fit(),
             "0 < link_efficiency <= 0.985": 0 < self.link_efficiency <= _MAX_CEILING_SHARE,
             "vm_memory_gib, interval_s, blackout_s must be > 0": min(
-                self.vm_memory_gib, self.interval_s, self.blackout_s
+                self.interval_s, *(value for m in plan for value in (m.vm_memory_gib, m.blackout_s))
             )
             > 0,
+            f"migration directions must be in {DIRECTIONS} and start_s >= 0": all(
+                m.direction in DIRECTIONS and m.start_s >= 0 for m in plan
+            ),
+            "a VM's successive migrations must alternate direction": self._directions_alternate(),
             "max_passes must be >= 2": self.max_passes >= 2,
             "compression_ratio must be >= 1": self.compression_ratio >= 1,
             "receive_cores must give connections_per_nic distinct LPs per wire NIC": self._receive_cores_ok(),
         }
         return [text for text, ok in checks.items() if not ok]
 
+    def _groups(self) -> tuple[_Group, ...]:
+        valid = self.transport in TRANSPORTS and all(m.direction in DIRECTIONS for m in self.schedule)
+        return _connection_groups(self) if valid else ()
+
     def _receive_cores_ok(self) -> bool:
         if self.receive_cores is None:
             return True
         flat = [lp for cores in self.receive_cores for lp in cores]
+        into_destination = [g for g in self._groups() if g.receiver == "destination"]
         return (
-            len(self.receive_cores) == len(self.wire_nics)
+            len(into_destination) == 1
+            and len(self.receive_cores) == len(self.wire_nics)
             and all(len(cores) == self.connections_per_nic for cores in self.receive_cores)
             and len(set(flat)) == len(flat)
             and all(0 <= lp < self.logical_processors for lp in flat)
         )
 
+    def _connections_fit(self) -> bool:
+        groups = self._groups()
+        per_group = len(self.wire_nics) * self.connections_per_nic
+        return all(
+            per_group * sum(role in (g.sender, g.receiver) for g in groups) <= self.logical_processors
+            for role in ("source", "destination")
+        )
+
+    def _directions_alternate(self) -> bool:
+        by_vm: dict[str, list[Migration]] = {}
+        for m in sorted(self.schedule, key=lambda m: m.start_s):
+            by_vm.setdefault(m.vm_name, []).append(m)
+        return all(a.direction != b.direction for ms in by_vm.values() for a, b in zip(ms, ms[1:]))
+
+    @property
+    def schedule(self) -> tuple[Migration, ...]:
+        """The migrations of the capture: ``migrations``, or the single default one."""
+        if self.migrations:
+            return self.migrations
+        default = Migration(
+            self.vm_name, self.vm_memory_gib, self.dirty_rate_mb_s, self.blackout_s, "forward", self.idle_before_s
+        )
+        return (default,)
+
     @property
     def wire_nics(self) -> tuple[Nic, ...]:
-        """NICs that carry the migration: all migration NICs for SMB, else the first one."""
+        """NICs that carry the migrations: all migration NICs for SMB, else the first one."""
         migration = tuple(nic for nic in self.nics if nic.role == "migration")
         return migration if self.transport.startswith("smb") else migration[:1]
 
@@ -311,18 +448,25 @@ class Scenario:
         return {"smb": 4, "smb-direct": 2}.get(self.transport, 1)
 
     @property
+    def core_limit_bytes_s(self) -> float:
+        """Wire throughput one connection's cores can carry (inf for SMB Direct). [bytes/s]"""
+        if self.transport == "smb-direct":
+            return math.inf
+        return CORE_NETWORK_SHARE * min(self.rx_mb_s_per_core, self.tx_mb_s_per_core) * 1e6
+
+    @property
     def memory_per_payload(self) -> float:
         """Memory bytes carried per payload byte on the wire (compression ratio or 1). [1]"""
         return self.compression_ratio if self.transport == "compression" else 1.0
 
     @property
     def vm_memory_bytes(self) -> int:
-        """VM memory rounded down to whole pages. [bytes]"""
-        return int(self.vm_memory_gib * 2**30) // PAGE_BYTES * PAGE_BYTES
+        """Memory of the default migration's VM rounded down to whole pages. [bytes]"""
+        return Migration(vm_memory_gib=self.vm_memory_gib).memory_bytes
 
     @property
     def lm_instance(self) -> str:
-        """Instance of ``Hyper-V VM Live Migration``. [text]"""
+        """Instance of ``Hyper-V VM Live Migration`` of the default migration. [text]"""
         return f"{self.vm_name}:VM Live Migration"
 
 
@@ -346,27 +490,85 @@ class GeneratedTest:
 
 
 @dataclass(frozen=True)
+class _Group:
+    """Transport connections some migrations share (SMB: one per direction; TCP: one per migration)."""
+
+    sender: str  # host role
+    receiver: str
+    members: tuple[int, ...]  # indices into Scenario.schedule
+
+
+@dataclass(frozen=True)
 class _Pass:
     number: int
-    start_ms: float  # first byte, on the global 1 ms grid
+    start_ms: float  # first byte
     end_ms: float  # last byte (fractional)
     payload: int  # memory bytes [bytes]
     pages: int  # pages of the pass [count]
 
 
 @dataclass(frozen=True)
-class _Timeline:
-    ticks: int  # length of the 1 ms grid
-    times: dict[str, np.ndarray]  # role -> sample times on the source clock [ms]
+class _MigrationTimeline:
+    """One migration on the capture's 1 ms grid (ticks and ms count from the capture origin)."""
+
+    index: int
+    spec: Migration
+    group: int
+    sender: str  # host role
+    receiver: str
     lm_start: int
     blackout_start: int
     blackout_end: int
     lm_end: int
     passes: tuple[_Pass, ...]
-    payload: np.ndarray  # (NIC, tick) payload on the wire per scenario NIC [bytes/ms]
+    payload: np.ndarray  # (scenario NIC, tick) payload on the wire [bytes/ms]
     memory: np.ndarray  # (tick,) memory bytes moved [bytes/ms]
-    vm_traffic: np.ndarray  # (tick,) VM vNIC traffic while running [bytes/ms]
-    vnic_instance: str
+    core_bound: bool
+    plateau_wire_bytes_s: float | None
+
+
+@dataclass(frozen=True)
+class _Stay:
+    """A VM on one host: instance present in [appear, vanish), running in [run_from, run_until) [ms]."""
+
+    vm: str
+    role: str
+    appear: float
+    vanish: float
+    run_from: float
+    run_until: float
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    ticks: int  # length of the 1 ms grid
+    times: dict[str, np.ndarray]  # role -> sample times on the source clock [ms]
+    migrations: tuple[_MigrationTimeline, ...]
+    groups: tuple[_Group, ...]
+    stays: tuple[_Stay, ...]
+    vm_traffic: dict[str, np.ndarray]  # VM -> vNIC traffic while running [bytes/ms]
+    vnic_instances: dict[str, str]  # VM -> Hyper-V Virtual Network Adapter instance
+
+
+@dataclass(frozen=True)
+class _Cores:
+    """Per connection group: receiving-host LPs and sending-host LPs per wire NIC, and shares."""
+
+    rx: list[list[list[int]]]
+    tx: list[list[list[int]]]
+    weights: np.ndarray  # (group, wire NIC, connection) share of the group's NIC traffic [1]
+
+
+@dataclass(frozen=True)
+class _Connection:
+    """One migration connection as one host sees it."""
+
+    nic: Nic
+    lp: int
+    share: float  # of its group's traffic on the NIC [1]
+    rate: np.ndarray  # the group's migration wire bytes on the NIC per interval, NaN first [bytes/s]
+    receiving: bool  # this host receives the data (else it sends it)
+    per_core_mb_s: float  # wire rate that keeps the LP 100 % busy [MB/s]
 
 
 @dataclass(frozen=True)
@@ -389,7 +591,9 @@ class _NicSeries:
     received: np.ndarray
     packets_sent: np.ndarray
     packets_received: np.ndarray
-    data_wire: np.ndarray  # migration wire bytes in the interval (either direction)
+    wire_sent: np.ndarray  # migration wire bytes this host sent (on whichever object counts them)
+    wire_received: np.ndarray  # migration wire bytes this host received
+    background_packets_received: np.ndarray
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,16 +604,15 @@ def generate(scenario: Scenario) -> GeneratedTest:
     """Generate both hosts' CSVs and the truth of ``scenario`` (deterministic in its seed)."""
     rng = np.random.default_rng(scenario.seed)
     timeline = _timeline(scenario, rng)
-    rx_cores, tx_cores, weights = _pick_cores(scenario, rng)
+    cores = _pick_cores(scenario, timeline.groups, rng)
     csv: dict[str, bytes] = {}
     totals: dict[str, dict[str, dict[str, float]]] = {}
     for role, host in (("source", scenario.source_host), ("destination", scenario.destination_host)):
-        cores = rx_cores if role == "destination" else tx_cores
-        columns, nic_series = _host_columns(scenario, timeline, role, cores, weights, rng)
+        columns, nic_series = _host_columns(scenario, timeline, role, cores, rng)
         written = timeline.times[role] + _offset_ms(scenario, role)
         csv[host] = _render_csv(scenario, host, written, columns)
         totals[host] = {nic.instance: _nic_totals(series) for nic, series in zip(scenario.nics, nic_series)}
-    truth = _truth(scenario, timeline, csv, totals, rx_cores, tx_cores)
+    truth = _truth(scenario, timeline, csv, totals, cores)
     return GeneratedTest(scenario, csv, truth)
 
 
@@ -428,94 +631,203 @@ def write(scenario: Scenario, directory: str | Path) -> list[Path]:
     return [*paths, truth_path]
 
 
-BUNDLED: tuple[Scenario, ...] = (
-    Scenario(
-        name="smb-multichannel-2x10g",
-        seed=20250211,
-        vm_name="SQL-VM01",
-        vm_memory_gib=16.0,
-        nics=DEFAULT_NICS,
-        transport="smb",
-        blackout_s=0.6,
-        dirty_rate_mb_s=300.0,
-        source_host="HV01",
-        destination_host="HV02",
-        logical_processors=16,
-        interval_s=1.0,
-        idle_before_s=30.0,
-        idle_after_s=30.0,
-        tz_name="W. Europe Standard Time",
-        bias_minutes=-60,
-    ),
-)
-"""Scenarios whose output is committed under ``data/``."""
-
-
-def write_bundled(directory: str | Path) -> list[Path]:
-    """Write every scenario of :data:`BUNDLED` under ``directory``; return all paths."""
-    return [path for scenario in BUNDLED for path in write(scenario, directory)]
-
-
 # ---------------------------------------------------------------------------------------------
 # Migration schedule on the 1 ms grid
 
 
+def _connection_groups(sc: Scenario) -> tuple[_Group, ...]:
+    """SMB: one group per direction (shared connections); TCP/IP, Compression: one per migration."""
+    plan = sc.schedule
+    keys: list[object] = [m.direction for m in plan] if sc.transport.startswith("smb") else list(range(len(plan)))
+    groups = []
+    for key in dict.fromkeys(keys):
+        members = tuple(i for i, k in enumerate(keys) if k == key)
+        groups.append(_Group(*_ROLES[plan[members[0]].direction], members))
+    return tuple(groups)
+
+
+def _core_limits(sc: Scenario) -> np.ndarray:
+    """What one connection group's cores let through per wire NIC. [memory bytes/ms]"""
+    per_ms = sc.connections_per_nic * sc.core_limit_bytes_s / 1000
+    return np.array([per_ms * nic.segment_bytes / nic.frame_bytes * sc.memory_per_payload for nic in sc.wire_nics])
+
+
+def _wire_per_memory(sc: Scenario) -> np.ndarray:
+    """Wire bytes per memory byte on each wire NIC. [1]"""
+    return np.array([nic.frame_bytes / nic.segment_bytes / sc.memory_per_payload for nic in sc.wire_nics])
+
+
+@dataclass
+class _Run:
+    """Scheduling state of one migration; ticks count from the capacity origin."""
+
+    spec: Migration
+    group: int
+    sender: str
+    origin: int  # first tick of pass 1
+    rates: np.ndarray  # (wire NIC, horizon) memory it moves per tick while in a pass [bytes/ms]
+    bound: np.ndarray  # (horizon,) the core limit, not the NIC, sets that rate [bool]
+    moved: np.ndarray  # (horizon,) memory bytes moved [bytes/ms]
+    passes: list[_Pass] = field(default_factory=list)
+    next_start: int | None = None  # tick the next pass starts; None while in a pass or when done
+    start: int = 0  # tick the running pass started
+    target: float | None = None  # Σ rate since origin at which the running pass ends [bytes]
+    in_pass: bool = False
+    size: int = 0  # memory bytes of the running / next pass [bytes]
+    pages: int = 0  # pages of the running / next pass [count]
+    final: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.next_start is None and not self.in_pass
+
+    def grow(self, extra: int) -> None:
+        """Extend the per-tick arrays by ``extra`` ticks."""
+        self.rates = np.pad(self.rates, ((0, 0), (0, extra)))
+        self.bound = np.pad(self.bound, (0, extra))
+        self.moved = np.pad(self.moved, (0, extra))
+
+
 def _timeline(sc: Scenario, rng: np.random.Generator) -> _Timeline:
     interval = round(sc.interval_s * 1000)
-    capacity = _capacity(sc, rng, _horizon_ms(sc))
-    passes, transfer = _passes(sc, capacity.sum(axis=0))
-    final_ms = passes[-1].end_ms - passes[-1].start_ms
-    if final_ms >= sc.blackout_s * 1000:
-        raise OptionError(
-            f"scenario {sc.name!r}: the final pass needs {final_ms:.0f} ms, more than blackout_s "
-            "(raise blackout_s or lower dirty_rate_mb_s)"
-        )
-    lm_start = round(sc.idle_before_s * 1000) + int(rng.integers(0, interval))
-    transfer_start = lm_start + round(sc.setup_s * 1000)
-    blackout_start = transfer_start + int(passes[-1].start_ms)
-    blackout_end = blackout_start + round(sc.blackout_s * 1000)
-    lm_end = blackout_end + round(sc.teardown_s * 1000)
-    rows = math.ceil((lm_end + round(sc.idle_after_s * 1000)) / interval) + 1
+    plan = sc.schedule
+    groups = _connection_groups(sc)
+    setup = round(sc.setup_s * 1000)
+    planned = [round(m.start_s * 1000) + setup for m in plan]
+    spread = max(planned) - min(planned) + (interval if len(plan) > 1 else 0)  # phases differ by < interval
+    capacity = _capacity(sc, rng, spread + max(_horizon_ms(sc, m) for m in plan))
+    lm_starts = [round(m.start_s * 1000) + int(rng.integers(0, interval)) for m in plan]
+    origin = min(lm_starts) + setup
+    group_of = {i: g for g, group in enumerate(groups) for i in group.members}
+    runs = [
+        _new_run(sc, m, group_of[i], lm_start + setup - origin, capacity.shape[1])
+        for i, (m, lm_start) in enumerate(zip(plan, lm_starts))
+    ]
+    capacity = _schedule(sc, runs, capacity, rng)
+    windows = []
+    for run, lm_start in zip(runs, lm_starts):
+        final_ms = run.passes[-1].end_ms - run.passes[-1].start_ms
+        if final_ms >= run.spec.blackout_s * 1000:
+            raise OptionError(
+                f"scenario {sc.name!r}: the final pass of {run.spec.vm_name} needs {final_ms:.0f} ms, more than "
+                "blackout_s (raise blackout_s or lower dirty_rate_mb_s)"
+            )
+        blackout_start = lm_start + setup + int(run.passes[-1].start_ms)
+        blackout_end = blackout_start + round(run.spec.blackout_s * 1000)
+        windows.append((lm_start, blackout_start, blackout_end, blackout_end + round(sc.teardown_s * 1000)))
+    _check_vm_windows(sc, plan, windows)
+    rows = math.ceil((max(w[3] for w in windows) + round(sc.idle_after_s * 1000)) / interval) + 1
     times = {
         "source": _sample_times(rng, rows, interval, 0, sc.jitter_ms),
         "destination": _sample_times(rng, rows, interval, int(rng.integers(0, interval)), sc.jitter_ms),
     }
     ticks = int(max(t[-1] for t in times.values())) + 1
-    used = transfer.shape[0]
-    share = capacity[:, :used] / capacity[:, :used].sum(axis=0)  # capacity >= the dip floor > 0
+    migrations = tuple(
+        _migration_timeline(sc, i, run, window, ticks) for i, (run, window) in enumerate(zip(runs, windows))
+    )
+    vms = list(dict.fromkeys(m.vm_name for m in plan))
+    traffic, vnics = {}, {}
+    for vm in vms:
+        traffic[vm] = _segments(rng, ticks, sc.vm_traffic_mb_s * 1e6, _BACKGROUND_SEGMENT_MS)
+        vnics[vm] = _vnic_instance(vm, rng)
+    return _Timeline(ticks, times, migrations, groups, _stays(migrations, vms), traffic, vnics)
+
+
+def _new_run(sc: Scenario, migration: Migration, group: int, origin: int, horizon: int) -> _Run:
+    """A migration waiting to start pass 1 (every page) at tick ``origin``."""
+    pages = migration.memory_bytes // PAGE_BYTES
+    return _Run(
+        spec=migration,
+        group=group,
+        sender=_ROLES[migration.direction][0],
+        origin=origin,
+        rates=np.zeros((len(sc.wire_nics), horizon)),
+        bound=np.zeros(horizon, dtype=bool),
+        moved=np.zeros(horizon),
+        next_start=origin,
+        size=pages * PAGE_BYTES,
+        pages=pages,
+    )
+
+
+def _check_vm_windows(sc: Scenario, plan: tuple[Migration, ...], windows: list[tuple[int, int, int, int]]) -> None:
+    """A VM's migrations must not overlap (one ends before the next starts)."""
+    by_vm: dict[str, list[tuple[int, int, int, int]]] = {}
+    for m, window in zip(plan, windows):
+        by_vm.setdefault(m.vm_name, []).append(window)
+    for vm, spans in by_vm.items():
+        spans.sort()
+        if any(later[0] < earlier[3] for earlier, later in zip(spans, spans[1:])):
+            raise OptionError(f"scenario {sc.name!r}: migrations of {vm} overlap (space their start_s further)")
+
+
+def _migration_timeline(
+    sc: Scenario, index: int, run: _Run, window: tuple[int, int, int, int], ticks: int
+) -> _MigrationTimeline:
+    """Place a scheduled run on the capture grid: payload per NIC, memory, passes, core bound."""
+    lm_start, blackout_start, blackout_end, lm_end = window
+    transfer_start = lm_start + round(sc.setup_s * 1000)
+    used = int(run.passes[-1].end_ms) + 1
+    span = slice(run.origin, run.origin + used)
+    rates, transfer = run.rates[:, span], run.moved[span]
+    share = rates / rates.sum(axis=0)  # rates >= the dip floor / sharers > 0
     payload = np.zeros((len(sc.nics), ticks))
     wire_rows = [sc.nics.index(nic) for nic in sc.wire_nics]
     payload[wire_rows, transfer_start : transfer_start + used] = share * transfer / sc.memory_per_payload
     memory = np.zeros(ticks)
     memory[transfer_start : transfer_start + used] = transfer
-    shifted = tuple(
+    passes = tuple(
         _Pass(p.number, p.start_ms + transfer_start, p.end_ms + transfer_start, p.payload, p.pages)
-        for p in passes
+        for p in run.passes
     )
-    return _Timeline(
-        ticks=ticks,
-        times=times,
+    moving = transfer > 0
+    core_bound = bool(run.bound[span][moving].mean() > 0.5)
+    plateau = None
+    if core_bound:
+        wire_rate = _wire_per_memory(sc) @ rates * 1000
+        plateau = float(np.median(wire_rate[moving & run.bound[span]]))
+    sender, receiver = _ROLES[run.spec.direction]
+    return _MigrationTimeline(
+        index=index,
+        spec=run.spec,
+        group=run.group,
+        sender=sender,
+        receiver=receiver,
         lm_start=lm_start,
         blackout_start=blackout_start,
         blackout_end=blackout_end,
         lm_end=lm_end,
-        passes=shifted,
+        passes=passes,
         payload=payload,
         memory=memory,
-        vm_traffic=_segments(rng, ticks, sc.vm_traffic_mb_s * 1e6, _BACKGROUND_SEGMENT_MS),
-        vnic_instance=_vnic_instance(sc.vm_name, rng),
+        core_bound=core_bound,
+        plateau_wire_bytes_s=plateau,
     )
 
 
-def _horizon_ms(sc: Scenario) -> int:
-    """Upper bound of the transfer time: every pass at the lowest possible capacity. [ms]"""
+def _stays(migrations: tuple[_MigrationTimeline, ...], vms: list[str]) -> tuple[_Stay, ...]:
+    """Where each VM is over the capture: on the first sender until its first blackout, and so on."""
+    stays = []
+    for vm in vms:
+        own = sorted((m for m in migrations if m.spec.vm_name == vm), key=lambda m: m.lm_start)
+        role, appear, run_from = own[0].sender, -math.inf, -math.inf
+        for m in own:
+            stays.append(_Stay(vm, role, appear, m.blackout_end, run_from, m.blackout_start))
+            role, appear, run_from = m.receiver, m.blackout_end, m.blackout_end
+        stays.append(_Stay(vm, role, appear, math.inf, run_from, math.inf))
+    return tuple(stays)
+
+
+def _horizon_ms(sc: Scenario, migration: Migration) -> int:
+    """Upper bound of one migration's transfer time alone: every pass at the lowest rate. [ms]"""
     ceiling = sum(nic.payload_ceiling_bytes_s for nic in sc.wire_nics) / 1000
-    floor = _DIP_FLOOR * sc.link_efficiency * sc.memory_per_payload * ceiling
-    total, size = 0.0, float(sc.vm_memory_bytes)
+    floor = min(_DIP_FLOOR * sc.link_efficiency * sc.memory_per_payload * ceiling, float(_core_limits(sc).sum()))
+    total, size = 0.0, float(migration.memory_bytes)
     for _ in range(sc.max_passes):
         duration = size / floor
         total += duration + _PASS_GAP_MS + 1
-        size = min(sc.vm_memory_bytes, sc.dirty_rate_mb_s * 1e3 * duration) + sc.device_state_mib * 2**20
+        dirtied = min(migration.memory_bytes, migration.dirty_rate_mb_s * 1e3 * duration)
+        size = dirtied + sc.device_state_mib * 2**20
     return math.ceil(total) + 1
 
 
@@ -533,31 +845,70 @@ def _capacity(sc: Scenario, rng: np.random.Generator, horizon: int) -> np.ndarra
     return np.repeat(per_segment, _SEGMENT_MS, axis=1)[:, :horizon]
 
 
-def _passes(sc: Scenario, capacity: np.ndarray) -> tuple[list[_Pass], np.ndarray]:
-    """Schedule the passes on the capacity; return them and the memory bytes moved per ms."""
-    cumulative = np.concatenate([[0.0], np.cumsum(capacity)])
-    moved = np.zeros_like(capacity)
-    passes: list[_Pass] = []
-    start, pages, state, final = 0, sc.vm_memory_bytes // PAGE_BYTES, 0, False
-    for number in range(1, sc.max_passes + 1):
-        size = pages * PAGE_BYTES + state
-        target = cumulative[start] + size
-        last = int(np.searchsorted(cumulative, target, side="left")) - 1
-        if last >= capacity.size:
-            raise OptionError(f"scenario {sc.name!r}: migration does not fit the transfer horizon")
-        moved[start:last] = capacity[start:last]
-        moved[last] = target - cumulative[last]
-        end = last + moved[last] / capacity[last]
-        passes.append(_Pass(number, float(start), float(end), size, pages))
-        if final:
-            break
-        duration_s = (end - start) / 1000
-        dirty = int(sc.dirty_rate_mb_s * 1e6 * duration_s) // PAGE_BYTES
-        pages = min(sc.vm_memory_bytes // PAGE_BYTES, dirty)
-        start = last + 1 + _PASS_GAP_MS
-        final = number + 1 == sc.max_passes or pages * PAGE_BYTES * duration_s / size <= sc.stop_copy_s
-        state = round(sc.device_state_mib * 2**20) if final else 0
-    return passes, moved[: int(passes[-1].end_ms) + 1]
+def _schedule(sc: Scenario, runs: list[_Run], capacity: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Run every migration's passes on the shared NIC capacity; return the capacity (grown if needed).
+
+    Event-driven: between two events (a pass starts or ends) the set of transferring migrations is
+    fixed, so each one's per-tick rate is a vectorised min/divide of the capacity. A pass ends where
+    the cumulative rate since the migration's first tick reaches the pass's target, as in a solo run.
+    """
+    limits = _core_limits(sc)[:, None]
+    t = min(run.origin for run in runs)
+    while not all(run.done for run in runs):
+        for run in runs:
+            if run.next_start == t:
+                run.next_start, run.start, run.in_pass = None, t, True
+        moving = [run for run in runs if run.in_pass]
+        for run in runs:
+            if run.origin <= t and not run.done:  # also in a pass gap: keeps the cumulative rate defined
+                same_way = {r.group for r in moving if r.sender == run.sender} | {run.group}
+                members = sum(r.group == run.group for r in moving) + (not run.in_pass)
+                fair = capacity[:, t:] / len(same_way)
+                run.rates[:, t:] = np.minimum(fair, limits) / members
+                run.bound[t:] = (limits < fair).any(axis=0)
+        ends = []  # (run, tick its pass would end in, Σ-over-NICs rate, cumulative rate since origin)
+        for run in moving:
+            total = run.rates[:, run.origin :].sum(axis=0)
+            cumulative = np.concatenate([[0.0], np.cumsum(total)])
+            if run.target is None:
+                run.target = cumulative[run.start - run.origin] + run.size
+            last = int(np.searchsorted(cumulative, run.target, side="left")) - 1 + run.origin
+            ends.append((run, last, total, cumulative))
+        if any(last >= capacity.shape[1] for _, last, _, _ in ends):
+            extra = capacity.shape[1]
+            capacity = np.concatenate([capacity, _capacity(sc, rng, extra)], axis=1)
+            for run in runs:
+                run.grow(extra)
+            continue
+        waiting = [run.next_start for run in runs if run.next_start is not None]
+        t_next = min([last + 1 for _, last, _, _ in ends] + waiting)
+        for run, last, total, cumulative in ends:
+            if last + 1 == t_next:
+                _end_pass(sc, run, t, last, total, cumulative)
+            else:
+                run.moved[t:t_next] = total[t - run.origin : t_next - run.origin]
+        t = t_next
+    return capacity
+
+
+def _end_pass(sc: Scenario, run: _Run, t: int, last: int, total: np.ndarray, cumulative: np.ndarray) -> None:
+    """Finish ``run``'s pass in tick ``last`` and set up the next one (or end the migration)."""
+    assert run.target is not None
+    o = run.origin
+    run.moved[t:last] = total[t - o : last - o]
+    run.moved[last] = run.target - cumulative[last - o]
+    start, end = run.start - o, last - o + run.moved[last] / total[last - o]
+    run.passes.append(_Pass(len(run.passes) + 1, float(start), float(end), run.size, run.pages))
+    run.in_pass, run.target = False, None
+    if run.final:
+        return
+    duration_s = (end - start) / 1000
+    dirty = int(run.spec.dirty_rate_mb_s * 1e6 * duration_s) // PAGE_BYTES
+    pages = min(run.spec.memory_bytes // PAGE_BYTES, dirty)
+    number = len(run.passes)
+    run.final = number + 1 == sc.max_passes or pages * PAGE_BYTES * duration_s / run.size <= sc.stop_copy_s
+    state = round(sc.device_state_mib * 2**20) if run.final else 0
+    run.pages, run.size, run.next_start = pages, pages * PAGE_BYTES + state, last + 1 + _PASS_GAP_MS
 
 
 def _sample_times(rng: np.random.Generator, rows: int, interval: int, phase: int, jitter: int) -> np.ndarray:
@@ -576,18 +927,26 @@ def _vnic_instance(vm: str, rng: np.random.Generator) -> str:
     return f"{vm}_Network Adapter_{system}--{device}"
 
 
-def _pick_cores(
-    sc: Scenario, rng: np.random.Generator
-) -> tuple[list[list[int]], list[list[int]], np.ndarray]:
-    """Destination receive LPs and source send LPs per wire NIC, and connection weights."""
+def _pick_cores(sc: Scenario, groups: tuple[_Group, ...], rng: np.random.Generator) -> _Cores:
+    """LPs of every connection (distinct per host) and each connection's share of its NIC's traffic."""
     shape = (len(sc.wire_nics), sc.connections_per_nic)
-    drawn = rng.choice(sc.logical_processors, size=shape, replace=False)
-    rx = [list(c) for c in sc.receive_cores] if sc.receive_cores is not None else drawn.tolist()
-    tx = rng.choice(sc.logical_processors, size=shape, replace=False).tolist()
-    weights = 1 + 0.15 * rng.uniform(-1, 1, shape)
+    rx: list[list[list[int]]] = [[] for _ in groups]
+    tx: list[list[list[int]]] = [[] for _ in groups]
+    for role in ("destination", "source"):
+        receiving = [g for g, group in enumerate(groups) if group.receiver == role]
+        sending = [g for g, group in enumerate(groups) if group.sender == role]
+        drawn = rng.choice(sc.logical_processors, size=(len(receiving) + len(sending), *shape), replace=False)
+        for g, lps in zip(receiving + sending, drawn.tolist()):
+            (rx if g in receiving else tx)[g] = lps
+    if sc.receive_cores is not None:
+        [g] = [g for g, group in enumerate(groups) if group.receiver == "destination"]
+        rx[g] = [list(c) for c in sc.receive_cores]
+    weights = 1 + 0.15 * rng.uniform(-1, 1, (len(groups), *shape))
+    weights /= weights.sum(axis=-1, keepdims=True)
     if sc.transport == "smb-direct":  # RDMA offloads the data path: no per-connection DPC work
-        return [[] for _ in rx], [[] for _ in tx], weights
-    return rx, tx, weights / weights.sum(axis=1, keepdims=True)
+        none: list[list[list[int]]] = [[[] for _ in sc.wire_nics] for _ in groups]  # never mutated
+        return _Cores(none, none, weights)
+    return _Cores(rx, tx, weights)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -595,47 +954,56 @@ def _pick_cores(
 
 
 def _host_columns(
-    sc: Scenario,
-    tl: _Timeline,
-    role: str,
-    cores: list[list[int]],
-    weights: np.ndarray,
-    rng: np.random.Generator,
+    sc: Scenario, tl: _Timeline, role: str, cores: _Cores, rng: np.random.Generator
 ) -> tuple[list[_Col], list[_NicSeries]]:
     t = tl.times[role]
     seconds = np.concatenate([[np.nan], np.diff(t) / 1000])
-    series = [_nic_series(sc, tl, nic, i, role, t, rng) for i, nic in enumerate(sc.nics)]
+    sent, received = np.zeros((len(sc.nics), tl.ticks)), np.zeros((len(sc.nics), tl.ticks))
+    memory = np.zeros(tl.ticks)
+    for m in tl.migrations:
+        if m.sender == role:
+            sent += m.payload
+        else:
+            received += m.payload
+        memory += m.memory
+    series = [_nic_series(sc, nic, sent[i], received[i], t, rng) for i, nic in enumerate(sc.nics)]
     columns = _network_columns(sc, series, seconds, rng)
-    columns += _rdma_columns(sc, series, role, seconds)
-    wire_rates = [series[sc.nics.index(nic)].data_wire / seconds for nic in sc.wire_nics]
-    memory_rate = _interval_sums(tl.memory, t) / seconds
-    running = _overlap(t, -np.inf, tl.blackout_start) if role == "source" else _overlap(t, tl.blackout_end, np.inf)
-    columns += _cpu_columns(sc, role, wire_rates, memory_rate, running, cores, weights, rng)
-    columns += _migration_columns(sc, tl, role, t, seconds)
+    columns += _rdma_columns(sc, series, seconds)
+    connections = _connections(sc, tl, role, cores, t, seconds)
+    memory_rate = _interval_sums(memory, t) / seconds
+    running = np.zeros(t.size)
+    for stay in tl.stays:
+        if stay.role == role:
+            running = running + _overlap(t, stay.run_from, stay.run_until)
+    columns += _cpu_columns(sc, role, connections, memory_rate, running, rng)
+    if sc.per_processor_nic_counters:
+        columns += _per_processor_nic_columns(sc, connections, series, seconds)
+    if sc.log_live_migration_counters:
+        columns += _migration_columns(sc, tl, role, t, seconds)
     columns += _vnic_columns(tl, role, t, seconds)
     columns.append(_memory_column(sc, tl, role, t, rng))
     return columns, series
 
 
 def _nic_series(
-    sc: Scenario, tl: _Timeline, nic: Nic, index: int, role: str, t: np.ndarray, rng: np.random.Generator
+    sc: Scenario, nic: Nic, sent: np.ndarray, received: np.ndarray, t: np.ndarray, rng: np.random.Generator
 ) -> _NicSeries:
-    payload = _interval_sums(tl.payload[index], t)
-    data_packets = payload / nic.segment_bytes
-    data_wire = data_packets * nic.frame_bytes
+    """Interval totals of one NIC from the migration payload it sends and receives [bytes/ms]."""
     tcp = 0.0 if sc.transport == "smb-direct" else 1.0
-    ack_packets = tcp * data_packets / 2
-    bg_rx = _interval_sums(_segments(rng, tl.ticks, nic.background_rx_bytes_s, _BACKGROUND_SEGMENT_MS), t)
-    bg_tx = _interval_sums(_segments(rng, tl.ticks, nic.background_tx_bytes_s, _BACKGROUND_SEGMENT_MS), t)
-    data = (tcp * data_wire, tcp * data_packets)
-    acks = (ack_packets * ACK_FRAME_BYTES, ack_packets)
-    out, into = (data, acks) if role == "source" else (acks, data)
+    out_packets = _interval_sums(sent, t) / nic.segment_bytes
+    in_packets = _interval_sums(received, t) / nic.segment_bytes
+    out_wire, in_wire = out_packets * nic.frame_bytes, in_packets * nic.frame_bytes
+    acks_in, acks_out = tcp * out_packets / 2, tcp * in_packets / 2  # ACKs answer the data
+    bg_rx = _interval_sums(_segments(rng, len(sent), nic.background_rx_bytes_s, _BACKGROUND_SEGMENT_MS), t)
+    bg_tx = _interval_sums(_segments(rng, len(sent), nic.background_tx_bytes_s, _BACKGROUND_SEGMENT_MS), t)
     return _NicSeries(
-        sent=out[0] + bg_tx,
-        received=into[0] + bg_rx,
-        packets_sent=out[1] + bg_tx / _BACKGROUND_PACKET_BYTES,
-        packets_received=into[1] + bg_rx / _BACKGROUND_PACKET_BYTES,
-        data_wire=data_wire,
+        sent=(tcp * out_wire + acks_out * ACK_FRAME_BYTES) + bg_tx,
+        received=(tcp * in_wire + acks_in * ACK_FRAME_BYTES) + bg_rx,
+        packets_sent=(tcp * out_packets + acks_out) + bg_tx / _BACKGROUND_PACKET_BYTES,
+        packets_received=(tcp * in_packets + acks_in) + bg_rx / _BACKGROUND_PACKET_BYTES,
+        wire_sent=out_wire,
+        wire_received=in_wire,
+        background_packets_received=bg_rx / _BACKGROUND_PACKET_BYTES,
     )
 
 
@@ -659,27 +1027,45 @@ def _network_columns(
     return columns
 
 
-def _rdma_columns(sc: Scenario, series: list[_NicSeries], role: str, seconds: np.ndarray) -> list[_Col]:
+def _rdma_columns(sc: Scenario, series: list[_NicSeries], seconds: np.ndarray) -> list[_Col]:
     columns = []
     for nic, s in zip(sc.nics, series):
         if not nic.rdma_capable:
             continue
         zero = 0 * seconds  # keeps the blank first row
-        rdma = s.data_wire / seconds if sc.transport == "smb-direct" else zero
-        inbound, outbound = (zero, rdma) if role == "source" else (rdma, zero)
+        rdma = sc.transport == "smb-direct"
+        inbound = s.wire_received / seconds if rdma else zero
+        outbound = s.wire_sent / seconds if rdma else zero
         columns.append(_Col("RDMA Activity", nic.instance, "RDMA Inbound Bytes/sec", inbound))
         columns.append(_Col("RDMA Activity", nic.instance, "RDMA Outbound Bytes/sec", outbound))
     return columns
 
 
+def _connections(
+    sc: Scenario, tl: _Timeline, role: str, cores: _Cores, t: np.ndarray, seconds: np.ndarray
+) -> list[_Connection]:
+    """Every migration connection with an LP on this host, with its group's wire rate."""
+    connections = []
+    for g, group in enumerate(tl.groups):
+        receiving = group.receiver == role
+        lp_lists = cores.rx[g] if receiving else cores.tx[g]
+        per_core_mb_s = sc.rx_mb_s_per_core if receiving else sc.tx_mb_s_per_core
+        for w, nic in enumerate(sc.wire_nics):
+            payload = sum(tl.migrations[i].payload[sc.nics.index(nic)] for i in group.members)
+            rate = _interval_sums(payload, t) / nic.segment_bytes * nic.frame_bytes / seconds
+            connections += [
+                _Connection(nic, lp, share, rate, receiving, per_core_mb_s)
+                for lp, share in zip(lp_lists[w], cores.weights[g, w])
+            ]
+    return connections
+
+
 def _cpu_columns(
     sc: Scenario,
     role: str,
-    wire_rates: list[np.ndarray],
+    connections: list[_Connection],
     memory_rate: np.ndarray,
     running: np.ndarray,
-    cores: list[list[int]],
-    weights: np.ndarray,
     rng: np.random.Generator,
 ) -> list[_Col]:
     n, lps = memory_rate.size, sc.logical_processors
@@ -687,14 +1073,12 @@ def _cpu_columns(
     dpc = rng.uniform(0.05, 0.5, (n, lps))
     isr = rng.uniform(0.02, 0.25, (n, lps))
     queued = rng.uniform(40, 300, (n, lps))
-    per_core_mb_s = sc.rx_mb_s_per_core if role == "destination" else sc.tx_mb_s_per_core
-    for nic, rate, lp_list, w in zip(sc.wire_nics, wire_rates, cores, weights):
-        for lp, share in zip(lp_list, w):
-            load = 100 * np.nan_to_num(rate) * share / (per_core_mb_s * 1e6) * rng.uniform(0.95, 1.05, n)
-            load = np.minimum(load, 95.0)  # a saturated core still has a little other work
-            dpc[:, lp] += 0.85 * load
-            isr[:, lp] += 0.15 * load
-            queued[:, lp] += np.nan_to_num(rate) * share / nic.frame_bytes / _PACKETS_PER_DPC
+    for c in connections:
+        load = 100 * np.nan_to_num(c.rate) * c.share / (c.per_core_mb_s * 1e6) * rng.uniform(0.95, 1.05, n)
+        load = np.minimum(load, _MAX_CONNECTION_LOAD_PCT)  # a saturated core still has a little other work
+        dpc[:, c.lp] += 0.85 * load
+        isr[:, c.lp] += 0.15 * load
+        queued[:, c.lp] += np.nan_to_num(c.rate) * c.share / c.nic.frame_bytes / _PACKETS_PER_DPC
     host_mb_s = _HOST_CPU_MB_S_PER_CORE
     if sc.transport == "compression":
         host_mb_s = 1 / (1 / _HOST_CPU_MB_S_PER_CORE + 1 / _COMPRESS_MB_S_PER_CORE)
@@ -705,12 +1089,18 @@ def _cpu_columns(
     guest += sc.vm_vcpus * sc.vm_cpu_percent / lps * np.nan_to_num(running)[:, None]
     hv_lp = np.minimum(100.0, root_vp + guest)
     per_lp = {"% DPC Time": dpc, "% Interrupt Time": isr, "% Processor Time": processor, "DPCs Queued/sec": queued}
+    if sc.cpu_object == "Processor Information":
+        names, totals = [f"0,{lp}" for lp in range(lps)], ("0,_Total", "_Total")
+    else:
+        names, totals = [str(lp) for lp in range(lps)], ("_Total",)
     columns = []
     for counter, matrix in per_lp.items():
         matrix[0] = np.nan
         total = matrix.sum(axis=1) if counter.endswith("/sec") else matrix.mean(axis=1)
-        columns += [_Col("Processor Information", f"0,{lp}", counter, matrix[:, lp]) for lp in range(lps)]
-        columns += [_Col("Processor Information", name, counter, total) for name in ("0,_Total", "_Total")]
+        columns += [_Col(sc.cpu_object, name, counter, matrix[:, lp]) for lp, name in enumerate(names)]
+        columns += [_Col(sc.cpu_object, name, counter, total) for name in totals]
+    if not sc.hyperv_cpu_counters:
+        return columns
     hv_lp[0] = root_vp[0] = np.nan
     hv = "Hyper-V Hypervisor Logical Processor"
     columns += [_Col(hv, f"Hv LP {lp}", "% Total Run Time", hv_lp[:, lp]) for lp in range(lps)]
@@ -720,49 +1110,86 @@ def _cpu_columns(
     return columns
 
 
-def _migration_columns(sc: Scenario, tl: _Timeline, role: str, t: np.ndarray, seconds: np.ndarray) -> list[_Col]:
-    gauge_ok, rate_ok = _presence(t, tl.lm_start, tl.lm_end)
-    starts = np.array([p.start_ms for p in tl.passes])
-    current = np.searchsorted(starts, t, side="right")
-    pages = np.array([0] + [p.pages for p in tl.passes], dtype=float)[current]
-    blackout = ((t >= tl.blackout_start) & (t < tl.blackout_end)).astype(float)
-    memory = _interval_sums(tl.memory, t) / seconds
-    wire_payload = tl.payload.sum(axis=0)
-    payload = _interval_sums(wire_payload, t) / seconds
-    smb = 1.0 if sc.transport.startswith("smb") else 0.0
-    sending = 1.0 if role == "source" else 0.0
-    gauges = {
-        "Transfer Pass: Number": sending * current.astype(float),
-        "Transfer Pass: Is blackout": sending * blackout,
-        "Transfer pass: Dirty Page Count": sending * pages,
-        "SMB Transport: Bytes Sent": sending * smb * _cumulative_at(wire_payload, t),
-    }
-    rates = {
-        "Memory Walker: Bytes Read/sec": sending * memory,
-        "SMB Transport: Bytes Sent/sec": sending * smb * payload,
-        "TCP Transport: Bytes Sent/sec": sending * (1 - smb) * payload,
-        "Receiver: Bytes Written/sec": (1 - sending) * memory,
-    }
-    obj, inst = "Hyper-V VM Live Migration", sc.lm_instance
-    return [_Col(obj, inst, name, np.where(gauge_ok, v, np.nan)) for name, v in gauges.items()] + [
-        _Col(obj, inst, name, np.where(rate_ok, v, np.nan)) for name, v in rates.items()
+def _per_processor_nic_columns(
+    sc: Scenario, connections: list[_Connection], series: list[_NicSeries], seconds: np.ndarray
+) -> list[_Col]:
+    """``Per Processor Network Interface Card Activity(<lp>, <NIC>)``: packets and DPCs per LP."""
+    lps = sc.logical_processors
+    packets = np.zeros((len(sc.nics), seconds.size, lps))
+    dpcs = np.zeros_like(packets)
+    for c in connections:
+        j, data_packets = sc.nics.index(c.nic), np.nan_to_num(c.rate) * c.share / c.nic.frame_bytes
+        packets[j, :, c.lp] += data_packets if c.receiving else data_packets / 2  # the sender gets ACKs
+        dpcs[j, :, c.lp] += data_packets / _PACKETS_PER_DPC
+    for j, s in enumerate(series):
+        background = np.nan_to_num(s.background_packets_received / seconds)[:, None] / lps
+        packets[j] += background
+        dpcs[j] += background / _PACKETS_PER_DPC
+    packets[:, 0] = dpcs[:, 0] = np.nan
+    return [
+        _Col(_PER_PROCESSOR_NIC, f"{lp}, {nic.instance}", counter, values[j, :, lp])
+        for counter, values in (("DPCs Queued/sec", dpcs), ("Received Packets/sec", packets))
+        for j, nic in enumerate(sc.nics)
+        for lp in range(lps)
     ]
 
 
+def _migration_columns(sc: Scenario, tl: _Timeline, role: str, t: np.ndarray, seconds: np.ndarray) -> list[_Col]:
+    """``Hyper-V VM Live Migration`` per VM; a VM migrated twice fills one instance in both windows."""
+    smb = 1.0 if sc.transport.startswith("smb") else 0.0
+    values: dict[tuple[str, str], np.ndarray] = {}
+    for m in tl.migrations:
+        gauge_ok, rate_ok = _presence(t, m.lm_start, m.lm_end)
+        starts = np.array([p.start_ms for p in m.passes])
+        current = np.searchsorted(starts, t, side="right")
+        pages = np.array([0] + [p.pages for p in m.passes], dtype=float)[current]
+        blackout = ((t >= m.blackout_start) & (t < m.blackout_end)).astype(float)
+        memory = _interval_sums(m.memory, t) / seconds
+        wire_payload = m.payload.sum(axis=0)
+        payload = _interval_sums(wire_payload, t) / seconds
+        sending = 1.0 if role == m.sender else 0.0
+        gauges = {
+            "Transfer Pass: Number": sending * current.astype(float),
+            "Transfer Pass: Is blackout": sending * blackout,
+            "Transfer pass: Dirty Page Count": sending * pages,
+            "SMB Transport: Bytes Sent": sending * smb * _cumulative_at(wire_payload, t),
+        }
+        rates = {
+            "Memory Walker: Bytes Read/sec": sending * memory,
+            "SMB Transport: Bytes Sent/sec": sending * smb * payload,
+            "TCP Transport: Bytes Sent/sec": sending * (1 - smb) * payload,
+            "Receiver: Bytes Written/sec": (1 - sending) * memory,
+        }
+        for counters, ok in ((gauges, gauge_ok), (rates, rate_ok)):
+            for name, v in counters.items():
+                key = (m.spec.lm_instance, name)
+                values[key] = np.where(ok, v, values.get(key, np.nan))
+    return [_Col(_LIVE_MIGRATION, instance, name, v) for (instance, name), v in values.items()]
+
+
 def _vnic_columns(tl: _Timeline, role: str, t: np.ndarray, seconds: np.ndarray) -> list[_Col]:
+    """Each VM's vNIC on the hosts it stays on: traffic only while it runs there."""
     tick = np.arange(tl.ticks)
-    if role == "source":
-        traffic, (_, rate_ok) = tl.vm_traffic * (tick < tl.blackout_start), _presence(t, -np.inf, tl.blackout_end)
-    else:
-        traffic, (_, rate_ok) = tl.vm_traffic * (tick >= tl.blackout_end), _presence(t, tl.blackout_end, np.inf)
-    values = np.where(rate_ok, _interval_sums(traffic, t) / seconds, np.nan)
-    return [_Col("Hyper-V Virtual Network Adapter", tl.vnic_instance, "Bytes/sec", values)]
+    columns = []
+    for vm, traffic in tl.vm_traffic.items():
+        stays = [s for s in tl.stays if s.vm == vm and s.role == role]
+        if not stays:
+            continue
+        present, running = np.zeros(t.size, dtype=bool), np.zeros(tl.ticks, dtype=bool)
+        for s in stays:
+            present |= (t >= s.appear) & (t < s.vanish)
+            running |= (tick >= s.run_from) & (tick < s.run_until)
+        values = np.where(_rate_ok(present), _interval_sums(traffic * running, t) / seconds, np.nan)
+        columns.append(_Col("Hyper-V Virtual Network Adapter", tl.vnic_instances[vm], "Bytes/sec", values))
+    return columns
 
 
 def _memory_column(sc: Scenario, tl: _Timeline, role: str, t: np.ndarray, rng: np.random.Generator) -> _Col:
     total_mb = sc.host_memory_gib * 1024
-    vm_mb = sc.vm_memory_bytes / 2**20
-    moved = vm_mb * (t >= tl.lm_end) if role == "source" else -vm_mb * (t >= tl.lm_start)
+    moved = np.zeros(t.size)
+    for m in tl.migrations:
+        vm_mb = m.spec.memory_bytes / 2**20
+        moved = moved + (vm_mb * (t >= m.lm_end) if role == m.sender else -vm_mb * (t >= m.lm_start))
     available = total_mb * _FREE_MEMORY_SHARE[role] + moved + rng.normal(0, 25, t.size)
     return _Col("Memory", None, "Available MBytes", np.round(available))
 
@@ -787,10 +1214,15 @@ def _overlap(t: np.ndarray, start: float, end: float) -> np.ndarray:
     return np.concatenate([[np.nan], covered / np.diff(t)])
 
 
+def _rate_ok(present: np.ndarray) -> np.ndarray:
+    """Where a rate of an instance present at ``present`` samples has a value (two raw samples)."""
+    return np.concatenate([[False], present[1:] & present[:-1]])
+
+
 def _presence(t: np.ndarray, appear: float, vanish: float) -> tuple[np.ndarray, np.ndarray]:
     """Where a gauge / a rate of an instance living in [appear, vanish) has a value."""
     gauge = (t >= appear) & (t < vanish)
-    return gauge, np.concatenate([[False], gauge[1:] & gauge[:-1]])
+    return gauge, _rate_ok(gauge)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -829,15 +1261,20 @@ def _truth(
     tl: _Timeline,
     csv: dict[str, bytes],
     totals: dict[str, dict[str, dict[str, float]]],
-    rx_cores: list[list[int]],
-    tx_cores: list[list[int]],
+    cores: _Cores,
 ) -> dict[str, Any]:
     origin = sc.start_local + timedelta(minutes=sc.bias_minutes)
     hosts = {"source": sc.source_host, "destination": sc.destination_host}
     first_line = {host: data.split(b"\r\n", 1)[0].decode("ascii") for host, data in csv.items()}
+    windows = [(m.passes[0].start_ms, m.passes[-1].end_ms) for m in tl.migrations]
+    concurrent = [
+        [j for j, (s, e) in enumerate(windows) if j != i and s < end and start < e]
+        for i, (start, end) in enumerate(windows)
+    ]
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "scenario": _scenario_dict(sc),
+        "labels": _labels(sc, windows),
         "hosts": hosts,
         "interval_s": sc.interval_s,
         "timezone": {"name": sc.tz_name, "bias_minutes": sc.bias_minutes},
@@ -850,20 +1287,35 @@ def _truth(
         "nic_instances": {nic.description: nic.instance for nic in sc.nics},
         "nics": {nic.instance: _nic_dict(nic) for nic in sc.nics},
         "nic_totals": totals,
-        "migrations": [_migration_truth(sc, tl, origin, rx_cores, tx_cores)],
+        "migrations": [_migration_truth(sc, tl, m, origin, cores, concurrent[m.index]) for m in tl.migrations],
+    }
+
+
+def _labels(sc: Scenario, windows: list[tuple[float, float]]) -> dict[str, Any]:
+    """What a comparison of runs groups by."""
+    first = sc.wire_nics[0]
+    return {
+        "transport": sc.transport,
+        "mtu": first.mtu,
+        "link_gbps": first.link_gbps,
+        "nic_count": len(sc.wire_nics),
+        "power_plan": sc.power_plan,
+        "migrations": len(windows),
+        "max_concurrent": max(sum(s <= start < e for s, e in windows) for start, _ in windows),
+        "live_migration_counters": sc.log_live_migration_counters,
     }
 
 
 def _migration_truth(
-    sc: Scenario, tl: _Timeline, origin: datetime, rx_cores: list[list[int]], tx_cores: list[list[int]]
+    sc: Scenario, tl: _Timeline, m: _MigrationTimeline, origin: datetime, cores: _Cores, concurrent: list[int]
 ) -> dict[str, Any]:
     framing = np.array([nic.frame_bytes / nic.segment_bytes for nic in sc.nics])
     wire = {
-        nic.instance: float(tl.payload[i].sum()) * framing[i]
+        nic.instance: float(m.payload[i].sum()) * framing[i]
         for i, nic in enumerate(sc.nics)
         if nic in sc.wire_nics
     }
-    wire_per_ms = framing @ tl.payload
+    wire_per_ms = framing @ m.payload
     passes = [
         {
             "number": p.number,
@@ -873,34 +1325,45 @@ def _migration_truth(
             "bytes": p.payload,
             "wire_bytes": float(wire_per_ms[int(p.start_ms) : int(p.end_ms) + 1].sum()),
             "dirty_pages": p.pages,
-            "blackout": p is tl.passes[-1],
+            "blackout": p is m.passes[-1],
         }
-        for p in tl.passes
+        for p in m.passes
     ]
+    hosts = {"source": sc.source_host, "destination": sc.destination_host}
+    sender, receiver = hosts[m.sender], hosts[m.receiver]
+    rx, tx = cores.rx[m.group], cores.tx[m.group]
+    limit = sc.connections_per_nic * len(sc.wire_nics) * sc.core_limit_bytes_s
     return {
-        "vm": sc.vm_name,
-        "source": sc.source_host,
-        "destination": sc.destination_host,
+        "index": m.index,
+        "vm": m.spec.vm_name,
+        "direction": m.spec.direction,
+        "source": sender,
+        "destination": receiver,
         "transport": sc.transport,
-        "lm_instance": sc.lm_instance,
-        "vnic_instance": tl.vnic_instance,
-        "start_utc": _iso(origin, tl.lm_start),
-        "end_utc": _iso(origin, tl.lm_end),
-        "duration_s": (tl.lm_end - tl.lm_start) / 1000,
-        "transfer_start_utc": _iso(origin, tl.passes[0].start_ms),
-        "transfer_end_utc": _iso(origin, tl.passes[-1].end_ms),
-        "memory_bytes": sum(p.payload for p in tl.passes),
+        "lm_instance": m.spec.lm_instance,
+        "vnic_instance": tl.vnic_instances[m.spec.vm_name],
+        "start_utc": _iso(origin, m.lm_start),
+        "end_utc": _iso(origin, m.lm_end),
+        "duration_s": (m.lm_end - m.lm_start) / 1000,
+        "transfer_start_utc": _iso(origin, m.passes[0].start_ms),
+        "transfer_end_utc": _iso(origin, m.passes[-1].end_ms),
+        "concurrent_with": concurrent,
+        "memory_bytes": sum(p.payload for p in m.passes),
         "bytes_total": sum(wire.values()),
         "bytes_per_nic": wire,
         "wire_object": "RDMA Activity" if sc.transport == "smb-direct" else "Network Interface",
         "connections_per_nic": sc.connections_per_nic,
         "passes": passes,
-        "blackout_s": sc.blackout_s,
-        "blackout_start_utc": _iso(origin, tl.blackout_start),
-        "blackout_end_utc": _iso(origin, tl.blackout_end),
-        "busy_receive_cores": {sc.source_host: [], sc.destination_host: sorted(sum(rx_cores, []))},
-        "receive_cores_per_nic": {nic.instance: sorted(c) for nic, c in zip(sc.wire_nics, rx_cores)},
-        "busy_send_cores": {sc.source_host: sorted(sum(tx_cores, [])), sc.destination_host: []},
+        "blackout_s": m.spec.blackout_s,
+        "blackout_start_utc": _iso(origin, m.blackout_start),
+        "blackout_end_utc": _iso(origin, m.blackout_end),
+        "expected_receive_cores": sc.connections_per_nic * len(sc.wire_nics),
+        "busy_receive_cores": {sender: [], receiver: sorted(sum(rx, []))},
+        "receive_cores_per_nic": {nic.instance: sorted(c) for nic, c in zip(sc.wire_nics, rx)},
+        "busy_send_cores": {sender: sorted(sum(tx, [])), receiver: []},
+        "core_limit_wire_bytes_s": None if math.isinf(limit) else limit,
+        "core_bound": m.core_bound,
+        "plateau_wire_bytes_s": m.plateau_wire_bytes_s,
     }
 
 
@@ -908,6 +1371,7 @@ def _scenario_dict(sc: Scenario) -> dict[str, Any]:
     data = asdict(sc)
     data["start_local"] = sc.start_local.isoformat(timespec="milliseconds")
     data["nics"] = [asdict(nic) for nic in sc.nics]
+    data["migrations"] = [asdict(m) for m in sc.migrations]
     data["receive_cores"] = None if sc.receive_cores is None else [list(c) for c in sc.receive_cores]
     return data
 
@@ -928,3 +1392,149 @@ def _iso(origin: datetime, ms: float) -> str:
     """UTC ISO 8601 with milliseconds and Z of ``origin`` + ``ms``."""
     moment = origin + timedelta(milliseconds=round(float(ms)))
     return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+# ---------------------------------------------------------------------------------------------
+# Bundled and seed scenarios (module end: they need the helpers above)
+
+
+BUNDLED: tuple[Scenario, ...] = (
+    Scenario(
+        name="smb-multichannel-2x10g",
+        seed=20250211,
+        vm_name="SQL-VM01",
+        vm_memory_gib=16.0,
+        nics=DEFAULT_NICS,
+        transport="smb",
+        blackout_s=0.6,
+        dirty_rate_mb_s=300.0,
+        source_host="HV01",
+        destination_host="HV02",
+        logical_processors=16,
+        interval_s=1.0,
+        idle_before_s=30.0,
+        idle_after_s=30.0,
+        tz_name="W. Europe Standard Time",
+        bias_minutes=-60,
+        description="One 16 GiB VM over SMB Multichannel on 2 x 10 GbE (jumbo frames): 2 x 4 receive cores.",
+    ),
+)
+"""Scenarios whose output is committed under ``data/``."""
+
+
+def write_bundled(directory: str | Path) -> list[Path]:
+    """Write every scenario of :data:`BUNDLED` under ``directory``; return all paths."""
+    return [path for scenario in BUNDLED for path in write(scenario, directory)]
+
+
+_MANAGEMENT_NIC = DEFAULT_NICS[2]
+_X710 = Nic("Intel(R) Ethernet Controller X710 for 10GbE SFP+", 10.0, 1500, False)
+_X710_JUMBO = Nic(_X710.description, 10.0, 9000, False)
+_CX5 = (
+    Nic("Mellanox ConnectX-5 Adapter", 25.0, 9000, True),
+    Nic("Mellanox ConnectX-5 Adapter #2", 25.0, 9000, True),
+)
+_DRAIN_GIB = (8.0, 4.0, 16.0, 6.0, 12.0, 8.0)
+
+
+def _tcp_seed(
+    name: str, seed: int, nic: Nic, rx_mb_s_per_core: float, description: str, **changes: Any
+) -> Scenario:
+    """TCP/IP over one NIC (+ management): by default one 16 GiB VM dirtying 200 MB/s."""
+    return Scenario(
+        name,
+        seed=seed,
+        transport="tcp",
+        nics=(nic, _MANAGEMENT_NIC),
+        rx_mb_s_per_core=rx_mb_s_per_core,
+        vm_memory_gib=16.0,
+        dirty_rate_mb_s=200.0,
+        description=description,
+        **changes,
+    )
+
+
+SEEDS: dict[str, Scenario] = {
+    scenario.name: scenario
+    for scenario in (
+        _tcp_seed(
+            "tcp-1x10g-mtu1500",
+            101,
+            _X710,
+            1500.0,
+            "TCP/IP over one 10 GbE NIC, MTU 1500, balanced plan: near line rate on 1 receive core.",
+        ),
+        _tcp_seed(
+            "tcp-1x10g-jumbo",
+            102,
+            _X710_JUMBO,
+            3000.0,
+            "TCP/IP over one 10 GbE NIC, jumbo frames (MTU 9000): line rate, 1 lightly loaded core.",
+        ),
+        _tcp_seed(
+            "tcp-1x10g-powersaver",
+            103,
+            _X710,
+            800.0,
+            "TCP/IP over one 10 GbE NIC, MTU 1500, power-saver plan: core-bound plateau below line rate with "
+            "the one receive core near 100 % DPC + interrupt.",
+            power_plan="Power saver",
+            per_processor_nic_counters=True,
+        ),
+        BUNDLED[0],
+        Scenario(
+            "smb-direct-2x25g",
+            seed=105,
+            transport="smb-direct",
+            nics=(*_CX5, _MANAGEMENT_NIC),
+            description="SMB Direct (RDMA) over 2 x 25 GbE: bytes under RDMA Activity, receive CPU load vanishes.",
+        ),
+        Scenario(
+            "back-and-forth-smb-2x10g",
+            seed=106,
+            migrations=(
+                Migration("APP-VM02", 8.0, 250.0, 0.6, "forward", 20.0),
+                Migration("APP-VM02", 8.0, 250.0, 0.6, "back", 60.0),
+            ),
+            idle_after_s=20.0,
+            description="One 8 GiB VM HV01 -> HV02, idle, then HV02 -> HV01 over SMB 2 x 10 GbE.",
+        ),
+        Scenario(
+            "drain-6-sequential-smb-2x10g",
+            seed=107,
+            migrations=drain(_DRAIN_GIB, start_s=20.0, every_s=20.0),
+            idle_after_s=20.0,
+            description="HV01 drained of 6 VMs (4-16 GiB) one after another over SMB 2 x 10 GbE.",
+        ),
+        Scenario(
+            "drain-6-concurrent-2-smb-2x10g",
+            seed=108,
+            migrations=drain(_DRAIN_GIB, start_s=20.0, every_s=25.0, at_a_time=2),
+            idle_after_s=20.0,
+            per_processor_nic_counters=True,
+            description="HV01 drained of 6 VMs two at a time over SMB 2 x 10 GbE: each pair shares the "
+            "NICs and the same 2 x 4 receive cores.",
+        ),
+        _tcp_seed(
+            "tcp-1x10g-jumbo-2-concurrent",
+            109,
+            _X710_JUMBO,
+            3000.0,
+            "Two 8 GiB VMs at once over TCP/IP on one 10 GbE NIC (jumbo): half the line rate each, one receive "
+            "core per migration.",
+            migrations=drain((8.0, 8.0), start_s=20.0, every_s=0.0, at_a_time=2),
+            idle_after_s=20.0,
+            per_processor_nic_counters=True,
+        ),
+        Scenario(
+            "smb-multichannel-2x10g-no-lm-counters",
+            seed=BUNDLED[0].seed,  # same rng draws: every value logged in both equals the bundled one
+            log_live_migration_counters=False,
+            cpu_object="Processor",
+            hyperv_cpu_counters=False,
+            description="As the bundled SMB 2 x 10 GbE test, logged without Hyper-V VM Live Migration or "
+            "Hyper-V CPU counters and with the classic Processor object: windows come from NIC throughput.",
+        ),
+    )
+}
+"""Scenarios of the comparison the kit is built around, by name (not written to ``data/``)."""

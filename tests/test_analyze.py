@@ -12,7 +12,7 @@ from conftest import REALDATA, ROOT
 import kit
 from kit.analysis import HEADLINE_SCHEMA, analyze
 from kit.comparison import compare
-from kit.synth import DEFAULT_NICS, Nic, Scenario, generate
+from kit.synth import DEFAULT_NICS, SEEDS, Nic, Scenario, generate
 
 SAMPLE = ROOT / "data" / "smb-multichannel-2x10g"
 MGMT = DEFAULT_NICS[2]
@@ -203,3 +203,107 @@ def test_real_files_analyse_without_error(name):
     assert cores["cores"] == per_core
     nics = capture.catalog.filter(pl.col("object_en") == "Network Interface")["instance"].unique().len()
     assert len({n["instance"] for n in report["nics"]}) == nics
+
+
+def analyse_seed(tmp_path, name: str) -> tuple[list[dict], list[dict]]:
+    """Reports and truths of a seed scenario, paired by VM and start order."""
+    capture, truth = load_generated(tmp_path, SEEDS[name])
+    reports = [m.report for m in analyze(capture).migrations]
+    truths = sorted(truth["migrations"], key=lambda m: (m["start_utc"], m["vm"]))
+    reports = sorted(reports, key=lambda r: (r["start"], r["vm"] or ""))
+    return reports, truths
+
+
+def destination_cores(report: dict) -> dict:
+    return next(c for c in report["cores"] if c["role"] == "destination")
+
+
+def test_back_and_forth_swaps_the_roles(tmp_path):
+    reports, truths = analyse_seed(tmp_path, "back-and-forth-smb-2x10g")
+    assert len(reports) == 2
+    for report, truth in zip(reports, truths):
+        assert (report["vm"], report["source"], report["destination"]) == (truth["vm"], truth["source"], truth["destination"])
+        assert seconds_between(report["start"], truth["start_utc"]) <= report["resolution_s"] / 2 + 1e-3
+        assert report["bytes_moved"] == pytest.approx(truth["bytes_total"], rel=1e-4)
+        assert destination_cores(report)["active"] == truth["busy_receive_cores"][truth["destination"]]
+    assert reports[0]["source"] == reports[1]["destination"]
+
+
+def test_sequential_drain_finds_six_migrations(tmp_path):
+    reports, truths = analyse_seed(tmp_path, "drain-6-sequential-smb-2x10g")
+    assert [r["vm"] for r in reports] == [t["vm"] for t in truths] == [f"VM0{k}" for k in range(1, 7)]
+    for report, truth in zip(reports, truths):
+        assert report["concurrent_with"] == []
+        assert report["duration_s"] == pytest.approx(truth["duration_s"], abs=report["resolution_s"])
+        assert report["bytes_moved"] == pytest.approx(truth["bytes_total"], rel=1e-4)
+        assert report["lm_bytes"]["smb"] == pytest.approx(truth["memory_bytes"], rel=1e-6)
+
+
+def test_concurrent_drain_names_the_overlaps_and_keeps_each_vms_own_bytes(tmp_path):
+    reports, truths = analyse_seed(tmp_path, "drain-6-concurrent-2-smb-2x10g")
+    by_vm = {t["vm"]: t for t in truths}
+    by_index = {t["index"]: t["vm"] for t in truths}
+    number = {r["migration"]: r["vm"] for r in reports}
+    assert len(reports) == 6
+    for report in reports:
+        truth = by_vm[report["vm"]]
+        assert {number[n] for n in report["concurrent_with"]} == {by_index[i] for i in truth["concurrent_with"]}
+        assert any("same time" in f for f in report["findings"])
+        # the NICs carry both VMs; the VM's own live-migration counters carry its own bytes
+        assert report["bytes_moved"] > truth["bytes_total"]
+        assert report["lm_bytes"]["smb"] == pytest.approx(truth["memory_bytes"], rel=1e-6)
+        cores = destination_cores(report)
+        assert cores["active"] == truth["busy_receive_cores"]["HV02"]
+        assert cores["nic_cores"] == truth["receive_cores_per_nic"]
+
+
+def test_concurrent_tcp_migrations_expect_one_core_each(tmp_path):
+    reports, truths = analyse_seed(tmp_path, "tcp-1x10g-jumbo-2-concurrent")
+    both = sorted(c for t in truths for c in t["busy_receive_cores"]["HV02"])
+    for report in reports:
+        cores = destination_cores(report)
+        assert report["transport"] == "tcp" and cores["expected_active"] == 2
+        assert cores["active"] == both
+
+
+def test_power_saver_single_core_bottleneck(tmp_path):
+    reports, truths = analyse_seed(tmp_path, "tcp-1x10g-powersaver")
+    report, truth = reports[0], truths[0]
+    assert truth["core_bound"]
+    cores = destination_cores(report)
+    assert cores["saturated"] == truth["busy_receive_cores"]["HV02"]
+    assert report["p50_gbps"] == pytest.approx(truth["plateau_wire_bytes_s"] * 8e-9, rel=0.02)
+    assert any("single receive core at its limit" in f for f in report["findings"])
+    assert cores["nic_cores"] == truth["receive_cores_per_nic"]
+
+
+@pytest.mark.parametrize("name", ["tcp-1x10g-mtu1500", "tcp-1x10g-jumbo", "smb-direct-2x25g", "smb-multichannel-2x10g-no-lm-counters"])
+def test_single_migration_seeds(tmp_path, name):
+    reports, truths = analyse_seed(tmp_path, name)
+    report, truth = reports[0], truths[0]
+    assert len(reports) == 1
+    assert report["bytes_moved"] == pytest.approx(truth["bytes_total"], rel=1e-3)
+    assert report["transport"] == SEEDS[name].transport
+    if name.startswith("smb-direct"):  # RDMA frames are not in the packet counters: MTU unknown
+        assert report["mtu_basis"] == "assumed"
+    else:
+        assert (report["mtu"], report["mtu_basis"]) == (SEEDS[name].nics[0].mtu, "bytes/packet")
+    cores = destination_cores(report)
+    assert cores["active"] == truth["busy_receive_cores"]["HV02"]
+    if SEEDS[name].log_live_migration_counters:
+        assert report["vm"] == truth["vm"] and report["method"] == "counters"
+    else:
+        assert report["method"] == "throughput" and cores["cores"] == SEEDS[name].logical_processors
+
+
+def test_compare_the_seed_runs_in_one_call(tmp_path):
+    runs, labels = {}, {}
+    for name in ("tcp-1x10g-mtu1500", "tcp-1x10g-jumbo", "tcp-1x10g-powersaver", "smb-multichannel-2x10g"):
+        folder = tmp_path / name
+        folder.mkdir()
+        capture, truth = load_generated(folder, SEEDS[name])
+        runs[name], labels[name] = capture, truth["labels"]
+    table = compare(runs, labels=labels).sort("mean_gbps")
+    assert table["run"].to_list() == ["tcp-1x10g-powersaver", "tcp-1x10g-mtu1500", "tcp-1x10g-jumbo", "smb-multichannel-2x10g"]
+    assert {"transport_label", "transport", "mtu", "power_plan", "nic_count"} <= set(table.columns)
+    assert table.filter(pl.col("run") == "tcp-1x10g-powersaver")["max_core_pct"][0] > 90

@@ -1,7 +1,9 @@
 """Tests of the synthetic capture generator (kit.synth) and of the bundled sample in data/.
 
-The CSVs are parsed here with the stdlib csv module on purpose: these tests must not depend on
-the kit's own loader.
+The first part parses the CSVs with the stdlib csv module on purpose, so that the relog layout is
+checked independently of the kit's own loader. The second part (several migrations, logging
+toggles, core-bound throughput, seed scenarios) reads the generated files back through
+``kit.load``, as the analyses do, and checks every feature against its own truth.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ import csv
 import io
 import json
 import re
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
+import kit
 from kit import synth
 from kit.errors import OptionError
 
@@ -444,6 +449,13 @@ def test_compression_sends_fewer_wire_bytes() -> None:
         {"nics": (synth.Nic("mgmt", 1.0, 1500, False, "management"),)},
         {"destination_host": "HV01"},
         {"transport": "smb-direct", "nics": (synth.Nic("plain 10G", 10.0, 9000, False),)},
+        {"cpu_object": "CPU"},
+        {"migrations": (synth.Migration("A", start_s=10), synth.Migration("A", start_s=60))},  # twice forward
+        {"migrations": (synth.Migration("A", start_s=10), synth.Migration("A", direction="back", start_s=12))},
+        {"migrations": (synth.Migration("A", direction="sideways"),)},
+        {"transport": "tcp", "receive_cores": ((3,),), "migrations": synth.drain((2, 2), start_s=5, every_s=0,
+                                                                                    at_a_time=2)},
+        {"logical_processors": 8, "migrations": synth.SEEDS["back-and-forth-smb-2x10g"].migrations},
     ],
 )
 def test_invalid_scenarios_raise(change: dict) -> None:
@@ -464,3 +476,431 @@ def test_bundled_data_is_what_the_generator_writes(tmp_path: Path) -> None:
     folder = DATA / BUNDLED.name
     assert sorted(p.name for p in folder.iterdir()) == ["HV01.csv", "HV02.csv", "truth.json"]
     assert sum(p.stat().st_size for p in folder.iterdir()) < 1_500_000
+
+
+# --- several migrations, logging toggles, core limits, seeds: read back through kit.load --------
+
+LM = "Hyper-V VM Live Migration"
+PACKETS = "Received Packets/sec"
+JITTER_S = BUNDLED.jitter_ms / 1000
+
+
+def epoch(text: str) -> float:
+    """UTC ISO text of the truth → seconds since the epoch. [s]"""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class Loaded:
+    """A generated test read back with kit.load, one capture per host (its own sample times)."""
+
+    def __init__(self, scenario: synth.Scenario, folder: Path) -> None:
+        self.scenario = scenario
+        self.truth = json.loads((folder / "truth.json").read_text())
+        self.hosts = {
+            host: kit.load(folder / name, cache_results=False, progress=False)
+            for host, name in self.truth["files"].items()
+        }
+
+    def has(self, host: str, obj: str, instance: str | None = None) -> bool:
+        return bool(self.hosts[host].columns(object=obj, instance=instance))
+
+    def values(self, host: str, obj: str, instance: str | None, counter: str) -> np.ndarray:
+        """One counter as floats (blank = NaN)."""
+        [column] = self.hosts[host].columns(object=obj, instance=instance, counter=counter)
+        return self.hosts[host].data[column].cast(float).to_numpy()
+
+    def milliseconds(self, host: str) -> np.ndarray:
+        """Sample times since the epoch, exact integers. [ms]"""
+        return self.hosts[host].data["time"].dt.epoch("ms").to_numpy()
+
+    def seconds(self, host: str) -> np.ndarray:
+        """Sample times since the epoch. [s]"""
+        return self.milliseconds(host) / 1000
+
+    def overlapping(self, host: str, start: float, end: float) -> np.ndarray:
+        """Samples whose interval (t[k-1], t[k]] overlaps [start, end]."""
+        t = self.seconds(host)
+        return np.concatenate([[False], (t[:-1] < end) & (t[1:] > start)])
+
+    def inside(self, host: str, start: float, end: float) -> np.ndarray:
+        """Samples whose interval (t[k-1], t[k]] lies within [start, end]."""
+        t = self.seconds(host)
+        return np.concatenate([[False], (t[:-1] >= start) & (t[1:] <= end)])
+
+    def integral(self, host: str, values: np.ndarray, mask: np.ndarray | None = None) -> float:
+        """Σ value_k · (t[k] − t[k−1]) over k >= 1 (optionally only where mask). [value · s]"""
+        products = values[1:] * (np.diff(self.milliseconds(host)) / 1000)
+        return float(np.nansum(products if mask is None else products[mask[1:]]))
+
+    def core_load(self, host: str, lp: int) -> np.ndarray:
+        """% DPC Time + % Interrupt Time of one LP. [%]"""
+        instance = f"0,{lp}" if self.scenario.cpu_object == "Processor Information" else str(lp)
+        obj = self.scenario.cpu_object
+        return sum(self.values(host, obj, instance, counter) for counter in ("% DPC Time", "% Interrupt Time"))
+
+    def busy_cores(self, host: str, mask: np.ndarray, threshold: float = 10.0) -> list[int]:
+        """LPs whose mean DPC + interrupt load over the masked samples is >= threshold [%]."""
+        lps = range(self.scenario.logical_processors)
+        return [lp for lp in lps if np.mean(self.core_load(host, lp)[mask]) >= threshold]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory):
+    """seeded(name or Scenario) -> Loaded, written and loaded once per module."""
+    cache: dict[str, Loaded] = {}
+
+    def get(which: str | synth.Scenario) -> Loaded:
+        scenario = synth.SEEDS[which] if isinstance(which, str) else which
+        if scenario.name not in cache:
+            folder = tmp_path_factory.mktemp("seeds")
+            synth.write(scenario, folder)
+            cache[scenario.name] = Loaded(scenario, folder / scenario.name)
+        return cache[scenario.name]
+
+    return get
+
+
+def wire_nic(loaded: Loaded) -> str:
+    return next(iter(loaded.truth["migrations"][0]["bytes_per_nic"]))
+
+
+def transport_counter(loaded: Loaded) -> str:
+    smb = loaded.scenario.transport.startswith("smb")
+    return "SMB Transport: Bytes Sent/sec" if smb else "TCP Transport: Bytes Sent/sec"
+
+
+MULTI = ["back-and-forth-smb-2x10g", "drain-6-sequential-smb-2x10g", "drain-6-concurrent-2-smb-2x10g",
+         "tcp-1x10g-jumbo-2-concurrent"]
+
+
+def test_explicit_migration_is_the_default_one() -> None:
+    explicit = synth.Migration(BUNDLED.vm_name, BUNDLED.vm_memory_gib, BUNDLED.dirty_rate_mb_s, BUNDLED.blackout_s,
+                               "forward", BUNDLED.idle_before_s)
+    assert BUNDLED.schedule == (explicit,)
+    assert synth.generate(replace(BUNDLED, migrations=(explicit,))).csv == synth.generate(BUNDLED).csv
+
+
+def test_drain_starts_batches_every_interval() -> None:
+    migrations = synth.drain((4, 8, 2), start_s=10, every_s=30, at_a_time=2, prefix="W")
+    assert [(m.vm_name, m.vm_memory_gib, m.start_s, m.direction) for m in migrations] == [
+        ("W01", 4, 10, "forward"), ("W02", 8, 10, "forward"), ("W03", 2, 40, "forward")]
+
+
+@pytest.mark.parametrize("name", list(synth.SEEDS))
+def test_seed_scenarios_generate_fast_with_labels(name: str) -> None:
+    scenario = synth.SEEDS[name]
+    begin = time.perf_counter()
+    result = synth.generate(scenario)
+    assert time.perf_counter() - begin < 3.0  # about 0.1 s on a laptop; guards against per-sample loops
+    truth = result.truth
+    assert json.loads(result.truth_json()) == truth and truth["schema_version"] == 2
+    assert scenario.name == name and scenario.description
+    wire = [synth.escape_instance(n["description"]) for n in truth["scenario"]["nics"] if n["role"] == "migration"]
+    labels = truth["labels"]
+    assert labels["transport"] == scenario.transport and labels["power_plan"] == scenario.power_plan
+    assert labels["mtu"] == truth["nics"][wire[0]]["mtu"] and labels["migrations"] == len(truth["migrations"])
+    assert labels["live_migration_counters"] == scenario.log_live_migration_counters
+    rule = {"smb": 4 * len(wire), "smb-direct": 2 * len(wire), "tcp": 1, "compression": 1}[scenario.transport]
+    for m in truth["migrations"]:
+        assert m["expected_receive_cores"] == rule == labels["nic_count"] * m["connections_per_nic"]
+        busy = m["busy_receive_cores"][m["destination"]]
+        assert len(busy) == (0 if scenario.transport == "smb-direct" else rule)
+        assert m["core_bound"] == (m["plateau_wire_bytes_s"] is not None)
+
+
+def test_the_bundled_scenario_is_a_seed() -> None:
+    assert synth.SEEDS[BUNDLED.name] is BUNDLED
+    assert synth.SEEDS["smb-multichannel-2x10g-no-lm-counters"].seed == BUNDLED.seed
+
+
+@pytest.mark.parametrize("name", MULTI)
+def test_each_migration_has_its_instance_for_its_window(seeded, name: str) -> None:
+    loaded = seeded(name)
+    interval = loaded.scenario.interval_s
+    by_instance: dict[str, list[dict]] = {}
+    for m in loaded.truth["migrations"]:
+        by_instance.setdefault(m["lm_instance"], []).append(m)
+    for host in loaded.hosts:
+        t = loaded.milliseconds(host)
+        for instance, migrations in by_instance.items():
+            number = loaded.values(host, LM, instance, "Transfer Pass: Number")
+            present = ~np.isnan(number)
+            expected = np.zeros(t.size, dtype=bool)
+            for m in migrations:
+                start, end = (round(epoch(m[key]) * 1000) for key in ("start_utc", "end_utc"))
+                window = (t >= start) & (t < end)
+                expected |= window
+                shown = t[window]
+                step = (interval + JITTER_S) * 1000
+                assert 0 <= shown[0] - start < step and 0 < end - shown[-1] <= step
+                sending = host == m["source"]
+                assert np.nanmax(number[window]) == (len(m["passes"]) if sending else 0), (host, instance)
+            np.testing.assert_array_equal(present, expected)
+        vnics = {m["vnic_instance"] for m in loaded.truth["migrations"]}
+        assert all(loaded.has(host, "Hyper-V Virtual Network Adapter", v) for v in vnics)
+    assert len(by_instance) == len({m["vm"] for m in loaded.truth["migrations"]})
+
+
+@pytest.mark.parametrize("name", MULTI)
+def test_each_migration_moves_its_own_memory(seeded, name: str) -> None:
+    loaded = seeded(name)
+    for m in loaded.truth["migrations"]:
+        sender, receiver = m["source"], m["destination"]
+        start, end = epoch(m["start_utc"]), epoch(m["end_utc"])
+        sent = np.nan_to_num(loaded.values(sender, LM, m["lm_instance"], transport_counter(loaded)))
+        window = loaded.overlapping(sender, start, end)
+        assert loaded.integral(sender, sent, window) == pytest.approx(m["memory_bytes"], rel=1e-9)
+        written = np.nan_to_num(loaded.values(receiver, LM, m["lm_instance"], "Receiver: Bytes Written/sec"))
+        window = loaded.overlapping(receiver, start, end)
+        assert loaded.integral(receiver, written, window) == pytest.approx(m["memory_bytes"], rel=1e-9)
+        assert sum(p["wire_bytes"] for p in m["passes"]) == pytest.approx(m["bytes_total"], rel=1e-9)
+
+
+def batches(migrations: list[dict]) -> list[list[dict]]:
+    """Migrations grouped with everything they run concurrently with (transitively)."""
+    groups: list[list[dict]] = []
+    for m in migrations:
+        joined = [g for g in groups if any(o["index"] in m["concurrent_with"] for o in g)]
+        merged = [m] + [o for g in joined for o in g]
+        groups = [g for g in groups if g not in joined] + [merged]
+    return groups
+
+
+@pytest.mark.parametrize("name", MULTI)
+def test_nic_bytes_of_each_batch_match_the_truth(seeded, name: str) -> None:
+    loaded = seeded(name)
+    for batch in batches(loaded.truth["migrations"]):
+        [sender] = {m["source"] for m in batch}
+        start = min(epoch(m["start_utc"]) for m in batch)
+        end = max(epoch(m["end_utc"]) for m in batch)
+        window = loaded.overlapping(sender, start, end)
+        for instance in batch[0]["bytes_per_nic"]:
+            sent = loaded.values(sender, "Network Interface", instance, "Bytes Sent/sec")
+            expected = sum(m["bytes_per_nic"][instance] for m in batch)
+            assert loaded.integral(sender, sent, window) == pytest.approx(expected, rel=1e-5), (sender, instance)
+
+
+@pytest.mark.parametrize("name", ["drain-6-concurrent-2-smb-2x10g", "tcp-1x10g-jumbo-2-concurrent"])
+def test_concurrent_migrations_share_the_nics_fairly(seeded, name: str) -> None:
+    loaded = seeded(name)
+    truth = loaded.truth
+    assert truth["labels"]["max_concurrent"] == 2
+    pairs = batches(truth["migrations"])
+    assert all(len(pair) == 2 for pair in pairs)
+    # the pair whose pass-1 windows overlap longest: there each gets half of what the NICs carry
+    overlap = [
+        min(epoch(m["passes"][0]["end_utc"]) for m in p) - max(epoch(m["passes"][0]["start_utc"]) for m in p)
+        for p in pairs
+    ]
+    first, second = pairs[int(np.argmax(overlap))]
+    start = max(epoch(m["passes"][0]["start_utc"]) for m in (first, second))
+    end = min(epoch(m["passes"][0]["end_utc"]) for m in (first, second))
+    both = loaded.inside("HV01", start, end)
+    assert both.sum() >= 3
+    rates = [loaded.values("HV01", LM, m["lm_instance"], transport_counter(loaded))[both] for m in (first, second)]
+    np.testing.assert_allclose(rates[0] / rates[1], 1.0, atol=1e-9)
+    for instance in first["bytes_per_nic"]:
+        nic = truth["nics"][instance]
+        wire = loaded.values("HV01", "Network Interface", instance, "Bytes Sent/sec")[both]
+        payload = wire * (nic["mtu"] - 40) / (nic["mtu"] + 14)
+        assert np.all(payload >= 0.85 * nic["payload_ceiling_bytes_s"])  # together they fill the link
+    used = list(first["bytes_per_nic"])
+    total = sum(loaded.values("HV01", "Network Interface", i, "Bytes Sent/sec")[both] for i in used)
+    framing = np.mean([(truth["nics"][i]["mtu"] + 14) / (truth["nics"][i]["mtu"] - 40) for i in used])
+    np.testing.assert_allclose(rates[0] * 2 * framing, total, rtol=0.01)
+
+
+def test_tcp_concurrent_migrations_use_one_receive_core_each(seeded) -> None:
+    loaded = seeded("tcp-1x10g-jumbo-2-concurrent")
+    first, second = loaded.truth["migrations"]
+    cores = [m["busy_receive_cores"]["HV02"] for m in (first, second)]
+    assert all(len(c) == 1 == m["expected_receive_cores"] for c, m in zip(cores, (first, second)))
+    assert cores[0] != cores[1]
+    start = max(epoch(m["passes"][0]["start_utc"]) for m in (first, second))
+    end = min(epoch(m["passes"][0]["end_utc"]) for m in (first, second))
+    assert loaded.busy_cores("HV02", loaded.inside("HV02", start, end)) == sorted(cores[0] + cores[1])
+    assert not first["core_bound"] and not second["core_bound"]  # jumbo frames: half the link each, cores idle-ish
+
+
+def test_smb_concurrent_migrations_share_the_receive_cores(seeded) -> None:
+    loaded = seeded("drain-6-concurrent-2-smb-2x10g")
+    migrations = loaded.truth["migrations"]
+    shared = migrations[0]["busy_receive_cores"]["HV02"]
+    assert len(shared) == 8 and all(m["busy_receive_cores"]["HV02"] == shared for m in migrations)
+    for batch in batches(migrations):
+        start = max(epoch(m["passes"][0]["start_utc"]) for m in batch)
+        end = min(epoch(m["passes"][0]["end_utc"]) for m in batch)
+        assert loaded.busy_cores("HV02", loaded.inside("HV02", start, end)) == shared
+
+
+def test_back_and_forth_swaps_roles(seeded) -> None:
+    loaded = seeded("back-and-forth-smb-2x10g")
+    there, back = loaded.truth["migrations"]
+    assert (there["direction"], there["source"], there["destination"]) == ("forward", "HV01", "HV02")
+    assert (back["direction"], back["source"], back["destination"]) == ("back", "HV02", "HV01")
+    assert there["lm_instance"] == back["lm_instance"] and there["vnic_instance"] == back["vnic_instance"]
+    assert back["busy_receive_cores"]["HV01"] and not set(back["busy_receive_cores"]["HV01"]) & set(
+        back["busy_send_cores"]["HV01"] + there["busy_send_cores"]["HV01"])
+    window = loaded.inside("HV01", epoch(back["passes"][0]["start_utc"]), epoch(back["passes"][0]["end_utc"]))
+    assert loaded.busy_cores("HV01", window) == back["busy_receive_cores"]["HV01"]
+    # the VM's vNIC: on HV01, then HV02 from the first blackout's end, then HV01 again
+    first_end, second_end = epoch(there["blackout_end_utc"]), epoch(back["blackout_end_utc"])
+    for host, home in (("HV01", lambda t: (t < first_end) | (t >= second_end)),
+                       ("HV02", lambda t: (t >= first_end) & (t < second_end))):
+        t = loaded.seconds(host)
+        traffic = loaded.values(host, "Hyper-V Virtual Network Adapter", there["vnic_instance"], "Bytes/sec")
+        there_now = home(t)
+        assert np.all(np.isnan(traffic[~there_now]))
+        settled = there_now & home(t - 2 * loaded.scenario.interval_s) & (t > t[0] + 2)
+        assert np.all(traffic[settled] > 0), host
+
+
+def test_drain_moves_the_memory_of_every_vm(seeded) -> None:
+    loaded = seeded("drain-6-sequential-smb-2x10g")
+    migrations = loaded.truth["migrations"]
+    assert [m["concurrent_with"] for m in migrations] == [[]] * 6 and loaded.truth["labels"]["max_concurrent"] == 1
+    moved_mb = sum(m["vm_memory_gib"] * 1024 for m in loaded.truth["scenario"]["migrations"])
+    for host, sign in (("HV01", 1), ("HV02", -1)):
+        available = loaded.values(host, "Memory", None, "Available MBytes")
+        assert sign * (available[-1] - available[0]) == pytest.approx(moved_mb, abs=150)
+    for earlier, later in zip(migrations, migrations[1:]):
+        assert epoch(earlier["end_utc"]) < epoch(later["start_utc"])
+
+
+# --- what was logged ---------------------------------------------------------------------------
+
+
+def test_without_live_migration_counters_only_those_columns_go(seeded) -> None:
+    plain, bare = seeded(BUNDLED), seeded("smb-multichannel-2x10g-no-lm-counters")
+    for host in plain.hosts:
+        assert not bare.has(host, LM) and not bare.has(host, "Hyper-V Hypervisor Logical Processor")
+        assert not bare.has(host, "Hyper-V Hypervisor Root Virtual Processor")
+        assert not bare.has(host, "Processor Information")
+        instances = set(bare.hosts[host].catalog.filter(pl.col("object") == "Processor")["instance"])
+        assert instances == {str(lp) for lp in range(16)} | {"_Total"}
+        np.testing.assert_array_equal(bare.seconds(host), plain.seconds(host))
+        for instance in plain.truth["nics"]:
+            for counter in ("Bytes Sent/sec", "Bytes Received/sec", "Packets Received/sec"):
+                np.testing.assert_array_equal(bare.values(host, "Network Interface", instance, counter),
+                                              plain.values(host, "Network Interface", instance, counter))
+        for lp in (0, 7, 15):
+            np.testing.assert_array_equal(bare.values(host, "Processor", str(lp), "% DPC Time"),
+                                          plain.values(host, "Processor Information", f"0,{lp}", "% DPC Time"))
+        np.testing.assert_array_equal(bare.values(host, "Processor", "_Total", "DPCs Queued/sec"),
+                                      plain.values(host, "Processor Information", "_Total", "DPCs Queued/sec"))
+    # the window is still there in the NIC throughput: busy intervals lie within the transfer
+    m = bare.truth["migrations"][0]
+    t = bare.seconds("HV01")
+    busy = np.zeros(t.size, dtype=bool)
+    for instance, nic in ((i, bare.truth["nics"][i]) for i in m["bytes_per_nic"]):
+        sent = bare.values("HV01", "Network Interface", instance, "Bytes Sent/sec")
+        busy |= sent > 0.5 * nic["payload_ceiling_bytes_s"]
+    start, end = epoch(m["transfer_start_utc"]), epoch(m["transfer_end_utc"])
+    assert busy.sum() >= (end - start) - 2
+    assert np.all(t[busy] > start) and np.all(t[busy] < end + bare.scenario.interval_s + JITTER_S)
+
+
+@pytest.mark.parametrize(
+    ("change", "dropped"),
+    [
+        ({"log_live_migration_counters": False}, {LM}),
+        ({"hyperv_cpu_counters": False},
+         {"Hyper-V Hypervisor Logical Processor", "Hyper-V Hypervisor Root Virtual Processor"}),
+    ],
+)
+def test_toggles_drop_objects_and_keep_every_other_value(
+    test: synth.GeneratedTest, change: dict, dropped: set
+) -> None:
+    toggled = synth.generate(replace(BUNDLED, **change))
+    for host, data in test.csv.items():
+        before, after = Capture(data, BUNDLED.bias_minutes), Capture(toggled.csv[host], BUNDLED.bias_minutes)
+        objects = [h.split("\\")[3].split("(")[0] for h in before.header[1:]]
+        kept = [j for j, obj in enumerate(objects) if obj not in dropped]
+        assert len(kept) < len(objects) and after.header[1:] == [before.header[1:][j] for j in kept]
+        np.testing.assert_array_equal(after.values, before.values[:, kept])
+        assert toggled.truth["columns"][host] == len(kept)
+
+
+@pytest.mark.parametrize("name", ["tcp-1x10g-powersaver", "drain-6-concurrent-2-smb-2x10g"])
+def test_per_processor_nic_counters_point_at_the_receive_cores(seeded, name: str) -> None:
+    loaded = seeded(name)
+    lps = range(loaded.scenario.logical_processors)
+    per = "Per Processor Network Interface Card Activity"
+    for host in loaded.hosts:
+        for instance in loaded.truth["nics"]:
+            packets = np.array([loaded.values(host, per, f"{lp}, {instance}", PACKETS) for lp in lps])
+            nic = loaded.values(host, "Network Interface", instance, "Packets Received/sec")
+            np.testing.assert_allclose(packets.sum(axis=0)[1:], nic[1:], rtol=1e-9)
+        for lp in lps:
+            dpcs = sum(loaded.values(host, per, f"{lp}, {i}", "DPCs Queued/sec") for i in loaded.truth["nics"])
+            processor = loaded.values(host, "Processor Information", f"0,{lp}", "DPCs Queued/sec")
+            assert np.all(dpcs[1:] <= processor[1:])
+    for m in loaded.truth["migrations"]:
+        receiver = m["destination"]
+        first = m["passes"][0]
+        window = loaded.inside(receiver, epoch(first["start_utc"]), epoch(first["end_utc"]))
+        for instance, cores in m["receive_cores_per_nic"].items():
+            packets = np.array([
+                np.mean(loaded.values(receiver, per, f"{lp}, {instance}", PACKETS)[window]) for lp in lps
+            ])
+            carrying = sorted(int(lp) for lp in np.flatnonzero(packets > 0.05 * packets.sum()))
+            assert carrying == cores, (m["vm"], instance)
+
+
+def test_processor_object_names_lps_plainly() -> None:
+    result = synth.generate(replace(BUNDLED, cpu_object="Processor"))
+    header = result.csv["HV02"].split(b"\r\n", 1)[0].decode("ascii")
+    assert r'"\\HV02\Processor(15)\% DPC Time"' in header and r'"\\HV02\Processor(_Total)\% DPC Time"' in header
+    assert "Processor Information" not in header and "0,_Total" not in header
+
+
+# --- core-bound throughput ---------------------------------------------------------------------
+
+
+def test_power_saver_tcp_plateaus_on_its_receive_core(seeded) -> None:
+    loaded = seeded("tcp-1x10g-powersaver")
+    m = loaded.truth["migrations"][0]
+    limit = synth.CORE_NETWORK_SHARE * loaded.scenario.rx_mb_s_per_core * 1e6
+    assert m["core_bound"] is True
+    assert m["core_limit_wire_bytes_s"] == pytest.approx(limit)
+    assert m["plateau_wire_bytes_s"] == pytest.approx(limit)
+    instance = wire_nic(loaded)
+    nic = loaded.truth["nics"][instance]
+    first = m["passes"][0]
+    window = loaded.inside("HV02", epoch(first["start_utc"]), epoch(first["end_utc"]))
+    assert window.sum() >= 10
+    received = loaded.values("HV02", "Network Interface", instance, "Bytes Received/sec")[window]
+    assert np.median(received) == pytest.approx(limit, rel=0.005)
+    assert np.max(received) <= limit * 1.001 + 1e4
+    assert np.median(received) < 0.7 * nic["l2_ceiling_bytes_s"]  # well below line rate
+    [core] = m["busy_receive_cores"]["HV02"]
+    load = loaded.core_load("HV02", core)[window]
+    assert np.mean(load) >= 90 and np.max(load) <= 100
+    others = [loaded.core_load("HV02", lp)[window].mean() for lp in range(16) if lp != core]
+    assert max(others) < 5
+
+
+def test_balanced_tcp_reaches_line_rate_off_the_core_limit(seeded) -> None:
+    loaded = seeded("tcp-1x10g-mtu1500")
+    m = loaded.truth["migrations"][0]
+    assert m["core_bound"] is False and m["plateau_wire_bytes_s"] is None
+    instance = wire_nic(loaded)
+    first = m["passes"][0]
+    window = loaded.inside("HV02", epoch(first["start_utc"]), epoch(first["end_utc"]))
+    received = loaded.values("HV02", "Network Interface", instance, "Bytes Received/sec")[window]
+    assert np.median(received) >= 0.9 * loaded.truth["nics"][instance]["l2_ceiling_bytes_s"]
+    [core] = m["busy_receive_cores"]["HV02"]
+    assert 50 < np.mean(loaded.core_load("HV02", core)[window]) < 90
+
+
+def test_smb_direct_has_no_core_limit(seeded) -> None:
+    loaded = seeded("smb-direct-2x25g")
+    m = loaded.truth["migrations"][0]
+    assert m["core_limit_wire_bytes_s"] is None and m["core_bound"] is False
+    assert m["expected_receive_cores"] == 4 and m["busy_receive_cores"] == {"HV01": [], "HV02": []}
+    first = m["passes"][0]
+    window = loaded.inside("HV02", epoch(first["start_utc"]), epoch(first["end_utc"]))
+    assert loaded.busy_cores("HV02", window) == []
+    for instance, wire in m["bytes_per_nic"].items():
+        inbound = loaded.values("HV02", "RDMA Activity", instance, "RDMA Inbound Bytes/sec")
+        assert loaded.integral("HV02", inbound) == pytest.approx(wire, rel=1e-9)
