@@ -80,6 +80,10 @@ class Analysis:
 
     windows: pl.DataFrame
     migrations: tuple[Migration, ...]
+    traffic: dict[tuple[str, str], pl.DataFrame] = field(default_factory=dict)
+    """NIC rates over the whole capture per (host, direction ``sent``/``received``), wide:
+    ``time``, ``prev``, ``dt_s``, ``gap``, one column per NIC and ``total_bytes_s`` (the counted
+    NICs) [bytes/s]. Downsample before charting a long capture."""
     labels: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
     capture: dict = field(default_factory=dict)
@@ -167,11 +171,25 @@ def analyze(
     return Analysis(
         windows=found,
         migrations=migrations,
+        traffic=_traffic(capture),
         labels=dict(labels or {}),
         options=options,
         capture={k: summary[k] for k in ("hosts", "rows", "columns", "start_utc", "end_utc", "interval_s")}
         | {"sources": [s.path for s in capture.sources], "load_warnings": len(capture.warnings)},
     )
+
+
+def _traffic(capture: Capture) -> dict[tuple[str, str], pl.DataFrame]:
+    """NIC rates of every host and direction over the whole capture (see ``Analysis.traffic``)."""
+    out = {}
+    if capture.start is None:
+        return out
+    for host in capture.hosts:
+        for direction in ("sent", "received"):
+            series, _ = leg_series(capture, host=host, direction=direction, start=capture.start, end=capture.end)
+            if series.height:
+                out[(host, direction)] = series.drop("phase")
+    return out
 
 
 def _migration(

@@ -307,3 +307,13 @@ def test_compare_the_seed_runs_in_one_call(tmp_path):
     assert table["run"].to_list() == ["tcp-1x10g-powersaver", "tcp-1x10g-mtu1500", "tcp-1x10g-jumbo", "smb-multichannel-2x10g"]
     assert {"transport_label", "transport", "mtu", "power_plan", "nic_count"} <= set(table.columns)
     assert table.filter(pl.col("run") == "tcp-1x10g-powersaver")["max_core_pct"][0] > 90
+
+
+def test_traffic_covers_the_whole_capture(sample):
+    result, truth, full = sample
+    sent = result.traffic[("HV01", "sent")]
+    assert set(result.traffic) == {(h, d) for h in ("HV01", "HV02") for d in ("sent", "received")}
+    assert sent.height == full["rows"]["HV01"] - 1  # every sample after the blank first one
+    moved = (sent["total_bytes_s"] * sent["dt_s"]).sum()
+    totals = full["nic_totals"]["HV01"]
+    assert moved == pytest.approx(sum(t["bytes_sent"] for t in totals.values()), rel=1e-9)
