@@ -24,7 +24,7 @@ import polars as pl
 
 from kit.capture import Capture
 from kit.errors import OptionError
-from kit.limits import l2_ceiling_bytes_s, mtu_from_frame_bytes
+from kit.limits import mtu_from_frame_bytes
 from kit.nics import nic_columns
 from kit.series import by_source, log_frame, overlaps, spans
 
