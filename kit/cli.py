@@ -4,6 +4,8 @@
   warnings; ``--json`` prints the same as JSON for scripts.
 * ``analyze FILE...`` — every live migration: duration, bytes, throughput statistics, NICs, cores
   and findings; ``--json`` prints the report (schema: README, "Report contract").
+* ``report [FILE...] --out DIR`` — every chart (PNG, SVG) plus ``report.html`` (opens offline) and
+  ``report.json``; with no FILE, the bundled sample test.
 * ``convert FILE... --to parquet|csv`` — writes the tidy (long) form: one row per time and counter.
 * ``sample [DIR]`` — regenerates the bundled sample tests from the seeded generator.
 """
@@ -25,6 +27,8 @@ from kit.io import load
 from kit.quality import SEVERITY
 from kit.throughput import DIP_FRACTION
 
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "smb-multichannel-2x10g"
+"""The bundled sample test: what ``report`` runs on when given no file."""
 TIDY_COLUMNS = ("time", "host", "object", "parent", "instance", "index", "counter", "object_en", "counter_en", "value")
 
 
@@ -43,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    def loading(p: argparse.ArgumentParser) -> None:
-        p.add_argument("files", nargs="+", metavar="FILE", help="counter logs, folders or glob patterns")
+    def loading(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+        p.add_argument("files", nargs="+" if required else "*", metavar="FILE",
+                       help="counter logs, folders or glob patterns")
         p.add_argument("--encoding", help="force the text encoding (e.g. cp1251)")
         p.add_argument("--utc-offset", help="collecting host's UTC offset, e.g. +08:00 (for files with no zone)")
         p.add_argument("--override-zone", action="store_true", help="use --utc-offset even where the header has a zone")
@@ -71,6 +76,15 @@ def _parser() -> argparse.ArgumentParser:
                           help="dip threshold as a share of the plateau (default %(default)s)")
     analyze_.add_argument("--label", action="append", metavar="KEY=VALUE", help="run metadata, e.g. mtu=9000 (repeatable)")
     analyze_.set_defaults(run=_analyze)
+
+    report = sub.add_parser("report", help="write every chart and an offline HTML report")
+    loading(report, required=False)
+    report.add_argument("--out", type=Path, default=Path("hvlm-report"), help="output folder (default %(default)s)")
+    report.add_argument("--format", action="append", choices=("png", "svg", "pdf", "html", "json"),
+                        help="chart file formats (repeatable; default png and svg)")
+    report.add_argument("--vm-memory-gb", type=float, help="VM memory [GB], for the memory-transfer rate")
+    report.add_argument("--mtu", type=int, help="MTU of the migration NICs [bytes] (default: inferred)")
+    report.set_defaults(run=_report)
 
     convert = sub.add_parser("convert", help="write the tidy (long) form")
     loading(convert)
@@ -174,6 +188,18 @@ def _analyze(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), indent=2, default=str, allow_nan=False))
     else:
         print(describe_analysis(result))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from kit.report import write_report  # charts need altair and vl-convert: only load them here
+
+    if not args.files:
+        args.files = [str(SAMPLE)]
+    result = analyze(_load(args), vm_memory_gb=args.vm_memory_gb, mtu=args.mtu)
+    written = write_report(result, args.out, formats=tuple(args.format or ("png", "svg")))
+    print(describe_analysis(result))
+    print(f"\nwrote {len(written)} files to {args.out}/ — open {args.out / 'report.html'} in a browser (works offline)")
     return 0
 
 

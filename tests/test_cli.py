@@ -91,3 +91,14 @@ def test_analyze_with_nothing_found_says_what_to_do(write, capsys):
 def test_analyze_bad_options_exit_2(option, message, capsys):
     assert main(["analyze", str(SAMPLE), "--quiet", *option]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_report_with_no_file_runs_on_the_bundled_sample(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Migration 1: SQL-VM01") and "report.html" in out
+    written = {p.name for p in (tmp_path / "hvlm-report").iterdir()}
+    assert {"report.html", "report.json", "throughput-HV01-sent.png", "throughput-HV01-sent.svg"} <= written
+    html = (tmp_path / "hvlm-report" / "report.html").read_text(encoding="utf-8")
+    assert "<script src=" not in html
