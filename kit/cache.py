@@ -23,7 +23,7 @@ from kit.capture import CATALOG_SCHEMA, Capture, SourceInfo
 from kit.errors import LoadWarning
 from kit.names import with_english
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 """Bump when the parsed form changes, so older entries are not used."""
 _BLOCK = 8 << 20
 

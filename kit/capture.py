@@ -57,6 +57,12 @@ class SourceInfo:
     end: datetime | None
     cache_key: str = ""
     """Key of this file's entry in the Parquet cache (content hash + load options)."""
+    separator: str | None = None
+    """Field separator: ``,``, ``;`` or TAB."""
+    samples: int | None = None
+    """Data lines of the file that are in the data: ``rows`` for PDH logs, one per counter and
+    time for the long PowerShell CSV. Every other data line is named in a warning's
+    ``skipped_lines``."""
 
     def to_dict(self) -> dict:
         """JSON-friendly form (ISO 8601 UTC times)."""

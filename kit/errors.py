@@ -68,6 +68,9 @@ class LoadWarning:
 
     ``code`` is a stable machine-readable key (e.g. ``"description-column"``); ``line`` is the
     1-based line of the file and ``column`` the 1-based field number, where they apply.
+    ``skipped_lines`` lists every data line this warning leaves out of the capture and
+    ``skipped_columns`` every header field (1-based), so that each line and column of a file is
+    either in the capture or accounted for here.
     """
 
     source: str
@@ -75,6 +78,13 @@ class LoadWarning:
     message: str
     line: int | None = None
     column: int | None = None
+    skipped_lines: tuple[int, ...] = ()
+    skipped_columns: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The Parquet cache stores warnings as JSON, which turns tuples into lists.
+        object.__setattr__(self, "skipped_lines", tuple(self.skipped_lines))
+        object.__setattr__(self, "skipped_columns", tuple(self.skipped_columns))
 
     def __str__(self) -> str:
         where = self.source
@@ -87,3 +97,7 @@ class LoadWarning:
 
 class InputNotFoundError(KitError, FileNotFoundError):
     """A named file, folder or pattern does not exist or matches nothing."""
+
+
+class FileAccessError(KitError, OSError):
+    """A file exists but cannot be opened or read (permissions, a lock, a device)."""

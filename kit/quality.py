@@ -47,6 +47,16 @@ SEVERITY = {
     "status-not-ok": "info",
     "column-collision": "warning",
     "long-format-duplicates": "warning",
+    "malformed-line": "error",
+    "mixed-delimiter": "error",
+    "missing-path": "error",
+    "no-data": "error",
+    "undecodable-bytes": "warning",
+    "mojibake": "warning",
+    "encoding-doubt": "warning",
+    "bad-bias": "warning",
+    "reserved-name": "warning",
+    "ignored-columns": "info",
 }
 """How serious each warning code is: ``error`` = data was lost or is unusable, ``warning`` = the
 numbers may mislead, ``info`` = normal for perfmon but worth knowing."""
@@ -65,11 +75,19 @@ def check_source(
 
 
 def _timing(frame: pl.DataFrame, source: str, interval: float | None) -> list[LoadWarning]:
-    if frame.height <= 1:
+    if frame.height == 0:
+        return [
+            LoadWarning(
+                source, "no-data",
+                "no data rows could be read (header only, or every row skipped: see the other "
+                "warnings); the collector may have stopped before its first sample",
+            )
+        ]
+    if frame.height == 1:
         return [
             LoadWarning(
                 source, "single-sample",
-                f"{frame.height} sample(s): the interval is unknown and rates cannot be integrated",
+                "1 sample: the interval is unknown and rates cannot be integrated",
             )
         ]
     out = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import glob
 from dataclasses import replace
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ from tqdm.auto import tqdm
 
 from kit import cache
 from kit.capture import Capture
-from kit.errors import HeaderError, InputNotFoundError, LoadWarning, OptionError
+from kit.errors import FileAccessError, HeaderError, InputNotFoundError, KitError, LoadWarning, OptionError
 from kit.io.encoding import SUPPORTED
 from kit.io.pdh import is_pdh, read_pdh
 from kit.io.powershell import is_powershell, read_powershell
@@ -66,6 +67,11 @@ def load(
         ``None``: a progress bar appears if loading takes over 2 s; ``True``: always; ``False``: never.
     """
     bias = None if utc_offset is None else -_offset_minutes(utc_offset)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, TypeError):
+            raise OptionError(f"unknown encoding {encoding!r}", hint="e.g. cp1252, cp1251, cp932, utf-16") from None
     files = expand(paths)
     options = {
         "encoding": encoding,
@@ -91,6 +97,9 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     if not items:
         raise OptionError("no files given")
+    wrong = [item for item in items if not isinstance(item, (str, Path))]
+    if wrong:
+        raise OptionError(f"paths must be str or Path, not {type(wrong[0]).__name__}: {wrong[0]!r}")
     files: list[Path] = []
     for item in items:
         path = Path(item)
@@ -116,21 +125,44 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
 def _offset_minutes(offset: str | int | timedelta) -> int:
     """Minutes east of UTC from ``"+08:00"``, ``"-0530"``, ``480`` or a timedelta."""
     if isinstance(offset, timedelta):
-        return round(offset.total_seconds() / 60)
-    if isinstance(offset, int):
-        return offset
+        minutes = round(offset.total_seconds() / 60)
+    elif isinstance(offset, int) and not isinstance(offset, bool):
+        minutes = offset
+    elif isinstance(offset, str):
+        minutes = _parse_offset(offset)
+    else:
+        raise OptionError(f"utc_offset {offset!r} is not like '+08:00', '-05:30' or minutes")
+    if abs(minutes) > 14 * 60:
+        raise OptionError(f"utc_offset {offset!r} is outside -14:00…+14:00")
+    return minutes
+
+
+def _parse_offset(offset: str) -> int:
+    """Minutes east of UTC from ``"+08:00"``, ``"UTC-0530"``, ``"8"``."""
     text = offset.strip().upper().removeprefix("UTC")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-").replace(":", "")
     if not digits.isdigit() or len(digits) not in (1, 2, 4):
         raise OptionError(f"utc_offset {offset!r} is not like '+08:00', '-05:30' or minutes")
     hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:2]), int(digits[2:]))
-    if hours > 14 or minutes >= 60:
-        raise OptionError(f"utc_offset {offset!r} is outside -14:00…+14:00")
+    if minutes >= 60:
+        raise OptionError(f"utc_offset {offset!r} has {minutes} minutes")
     return sign * (hours * 60 + minutes)
 
 
 def _load_file(path: Path, options: dict, use_cache: bool) -> Capture:
+    try:
+        return _load_cached(path, options, use_cache)
+    except KitError:
+        raise
+    except OSError as exc:
+        raise FileAccessError(
+            f"cannot read the file: {exc.strerror or exc}", path=path,
+            hint="check permissions; if a Data Collector Set is still writing it, stop it or copy the file",
+        ) from None
+
+
+def _load_cached(path: Path, options: dict, use_cache: bool) -> Capture:
     if use_cache:
         key = cache.entry_key(cache.content_hash(path), options)
         hit = cache.read(key, path)
@@ -203,13 +235,20 @@ def combine(parts: list[Capture]) -> Capture:
     seen: set[str] = set()
     frames, catalogs = [], []
     for log in logs:
-        clash = [c for c in log.catalog["column"].to_list() if c in seen]
-        rename = {c: f"{c} [{Path(log.sources[0].path).name}]" for c in clash}
+        own = log.catalog["column"].to_list()
+        rename, taken = {}, seen | set(own)
+        for column in (c for c in own if c in seen):
+            base = f"{column} [{Path(log.sources[0].path).name}"
+            name, count = base + "]", 2
+            while name in taken:
+                name, count = f"{base} {count}]", count + 1
+            rename[column] = name
+            taken.add(name)
         for old, new in rename.items():
             warnings.append(
                 LoadWarning(log.sources[0].path, "column-collision", f"{old!r} also comes from another file: named {new!r}")
             )
-        seen.update(rename.get(c, c) for c in log.catalog["column"].to_list())
+        seen.update(rename.get(c, c) for c in own)
         frames.append(log.data.rename(rename).with_columns(pl.int_range(pl.len()).over("time").alias("__k")))
         catalogs.append(log.catalog.with_columns(pl.col("column").replace(rename)))
     data = frames[0]

@@ -2,33 +2,47 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
 import polars as pl
 
 from kit.capture import CATALOG_SCHEMA, Capture, SourceInfo
 from kit.errors import LoadWarning
-from kit.io.table import LINE
-from kit.io.times import median_interval_s, to_utc
+from kit.io.table import LINE, line_list
+from kit.io.times import EARLIEST, LATEST, median_interval_s, to_utc
 from kit.names import with_english
 from kit.paths import parse_counter_path
 from kit.quality import check_source
 
 
-def unique_names(paths: list[str], source: str, first_column: int = 2) -> tuple[list[str], list[LoadWarning]]:
-    """Column names for ``paths``: the path itself, with `` [duplicate N]`` on repeats (reported)."""
-    seen: dict[str, int] = {}
+RESERVED = frozenset({"time", "local", LINE, "__k"})
+"""Column names the loaders use themselves; a header cell with one of them is renamed."""
+
+
+def unique_names(
+    paths: list[str], source: str, positions: list[int | None]
+) -> tuple[list[str], list[LoadWarning]]:
+    """Column names for ``paths`` (at header field ``positions``, None for rows of the long CSV):
+    the path itself, with `` [duplicate N]`` on repeats and `` [column N]`` on names the kit
+    reserves (N: the header field, or 2, 3… in the long CSV); both reported."""
+    taken = set(RESERVED)
     names, warnings = [], []
-    for position, path in enumerate(paths):
-        count = seen.get(path, 0) + 1
-        seen[path] = count
-        if count == 1:
+    for path, column in zip(paths, positions):
+        if path not in taken:
             names.append(path)
+            taken.add(path)
             continue
-        names.append(f"{path} [duplicate {count}]")
+        repeat = path not in RESERVED
+        count = 2 if repeat or column is None else column
+        while (name := f"{path} [{'duplicate' if repeat else 'column'} {count}]") in taken:
+            count += 1
+        names.append(name)
+        taken.add(name)
         warnings.append(
             LoadWarning(
-                source, "duplicate-column",
-                f"header repeats {path!r}; kept as {names[-1]!r}", line=None,
-                column=position + first_column,
+                source, "duplicate-column" if repeat else "reserved-name",
+                f"header {'repeats' if repeat else 'uses the reserved name'} {path!r}; kept as {name!r}",
+                column=column,
             )
         )
     return names, warnings
@@ -67,27 +81,26 @@ def finish(
     correct_dst: bool,
     warnings: list[LoadWarning],
     info: dict,
+    samples: int | None = None,
 ) -> Capture:
     """Build the one-source capture from ``values`` (``local`` + :data:`LINE` + counter columns).
+
+    ``samples`` is the number of data lines that went into ``values`` when that is not one per
+    row (the long PowerShell CSV has one per counter and time).
 
     Rows whose timestamp could not be read are reported and left out (they cannot be placed in
     time); rows are sorted by UTC time; the quality checks run here, once per source.
     """
-    unreadable = values.filter(pl.col("local").is_null())
-    if unreadable.height:
-        lines = unreadable[LINE].to_list()
-        warnings.append(
-            LoadWarning(
-                source, "bad-timestamp",
-                f"{len(lines)} row(s) with an unreadable timestamp skipped (lines "
-                f"{', '.join(map(str, lines[:5]))}{' …' if len(lines) > 5 else ''})",
-                line=lines[0], column=1,
-            )
-        )
-        values = values.filter(pl.col("local").is_not_null())
+    warnings += bad_timestamps(values.filter(pl.col("local").is_null()), source)
+    values = values.filter(pl.col("local").is_not_null())
     utc, time_warnings = to_utc(values, bias_minutes=bias_minutes, source=source, correct_dst=correct_dst)
     warnings.extend(time_warnings)
     frame = values.with_columns(utc).drop("local")
+    in_range = pl.col("time").is_between(EARLIEST.replace(tzinfo=timezone.utc), LATEST.replace(tzinfo=timezone.utc))
+    warnings += bad_timestamps(
+        frame.filter(~in_range), source, f"outside {EARLIEST:%Y}–{LATEST:%Y} once converted to UTC"
+    )
+    frame = frame.filter(in_range)
     if any(w.code == "clock-step-back" for w in time_warnings):
         frame = frame.sort("time", maintain_order=True)
     frame = frame.select("time", LINE, *cat["column"])
@@ -100,6 +113,7 @@ def finish(
         bias_minutes=bias_minutes,
         interval_s=interval,
         rows=data.height,
+        samples=data.height if samples is None else samples,
         columns=cat.height,
         hosts=hosts,
         start=data["time"].min() if data.height else None,
@@ -107,3 +121,24 @@ def finish(
         **info,
     )
     return Capture(data=data, catalog=cat, sources=(meta,), warnings=tuple(warnings))
+
+
+def bad_timestamps(
+    rows: pl.DataFrame,
+    source: str,
+    why: str = f"unreadable or outside {EARLIEST:%Y}–{LATEST:%Y}",
+    *,
+    column: int = 1,
+) -> list[LoadWarning]:
+    """The warning for ``rows`` (with :data:`LINE`) skipped for their timestamp (in field
+    ``column``), if any."""
+    if rows.height == 0:
+        return []
+    lines = rows[LINE].to_list()
+    return [
+        LoadWarning(
+            source, "bad-timestamp",
+            f"{len(lines)} row(s) with a timestamp {why} skipped ({line_list(lines)})",
+            line=lines[0], column=column, skipped_lines=tuple(lines),
+        )
+    ]

@@ -28,7 +28,10 @@ _MAGIC = (
     (b"\xd0\xcf\x11\xe0", "an OLE2 document (.xls)", "save the sheet as CSV"),
     (b"PAR1", "a Parquet file", "read it with polars.read_parquet"),
 )
+_TEXT_BYTES = bytes(b for b in range(256) if b >= 0x20 and b != 0x7F or b in b"\t\n\r\x0b\x0c")
+"""Bytes a text log is made of; more than 1 % of anything else (NUL, control codes) is binary."""
 _WORD = re.compile(r"[^\W\d_]+")
+_NON_ASCII_WORD = re.compile(r'[^ \t\\()",;]*[^\x00-\x7f][^ \t\\()",;]*')
 
 
 def refuse_binary(head: bytes, path: Path) -> None:
@@ -47,7 +50,7 @@ def refuse_binary(head: bytes, path: Path) -> None:
     if any(head.startswith(bom) for bom, _ in BOMS) or _looks_utf16(head):
         return
     sample = head[:65536]
-    if sample.count(0) > len(sample) // 100:
+    if len(sample.translate(None, _TEXT_BYTES)) > len(sample) // 100:
         raise UnsupportedFormatError(
             "this is binary data, not a text counter log (a .blg renamed?)", path=path,
             hint=f"if it is a perfmon binary log, {RELOG_HINT}",
@@ -110,6 +113,27 @@ def decode_header(raw: bytes, path: Path, *, requested: str | None = None) -> tu
     return best[3], best[2], "scored" if best[0] > 0 else "fallback"
 
 
+def garbled(text: str) -> bool:
+    """True when ``text`` has more implausible words than plausible ones and no known names."""
+    return _score(text) < 0
+
+
+def double_encoded(text: str) -> tuple[str, str, str] | None:
+    """(code page, a garbled word, what it meant) when ``text`` is UTF-8 that was once decoded
+    as a Windows code page and saved again (``VerfÃ¼gbare`` for ``Verfügbare``); else None."""
+    if text.isascii():
+        return None
+    for codec in ("cp1252", "cp1251"):
+        try:
+            meant = text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+        if meant != text:
+            word = _NON_ASCII_WORD.search(text).group()
+            return codec, word, word.encode(codec).decode("utf-8", errors="replace")
+    return None
+
+
 def _score(text: str) -> float:
     """How much ``text`` looks like a real localized counter header (higher is better)."""
     names = known_names()
@@ -121,11 +145,16 @@ def _score(text: str) -> float:
             continue
         scripts = {_script(char) for char in word}
         latin_accented = sum(1 for char in word if not char.isascii() and _script(char) == "latin")
-        if len(scripts) > 1 or latin_accented > len(word) / 2:
+        if len(scripts) > 1 or latin_accented > len(word) / 2 or _lower_upper(word):
             implausible += 1
         else:
             plausible += 1
     return 10 * hits + plausible - 3 * implausible
+
+
+def _lower_upper(word: str) -> bool:
+    """True when a capital follows a small letter (``МнЮмз``: text decoded with the wrong code page)."""
+    return any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
 
 
 def _script(char: str) -> str:

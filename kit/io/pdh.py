@@ -23,6 +23,10 @@ from kit.paths import parse_counter_path
 
 _MAGIC = re.compile(r'^\s*"?\((PDH-(CSV|TSV)) ([\d.]+)\)')
 _BIAS = re.compile(r"\((-?\d+)\)\s*$")
+_QUOTED_FIRST = re.compile(r'\s*"(?:[^"]|"")*"(.)')
+_UNQUOTED_FIRST = re.compile(r"\s*\(PDH-CSV [\d.]+\)(?:\s*\(.*?\)\(-?\d+\))?[^,;]*([,;])")
+MAX_BIAS = 24 * 60
+"""Largest plausible header bias (UTC−12 … UTC+14, plus DST). [min]"""
 
 
 def is_pdh(header: str) -> bool:
@@ -50,11 +54,15 @@ def parse_zone(first_cell: str) -> tuple[str | None, int | None]:
 
 
 def _separator(header: str, fmt: str) -> str:
-    """The field separator: TAB for TSV; for CSV ``,`` unless a spreadsheet re-save used ``;``."""
+    """The field separator: TAB for TSV; for CSV ``,`` unless a spreadsheet re-save used ``;``.
+
+    The character after the first cell decides (``(PDH-CSV 4.0) (zone)(bias)``, quoted or not),
+    not counts: a ``;`` re-save leaves the commas of ``Processor Information(0,1)`` unquoted.
+    """
     if fmt == "TSV":
         return "\t"
-    counts = {sep: len(split_fields(header, sep)) for sep in (",", ";")}
-    return ";" if counts[";"] > counts[","] else ","
+    first = _QUOTED_FIRST.match(header) or _UNQUOTED_FIRST.match(header)
+    return ";" if first and first.group(1) == ";" else ","
 
 
 def read_pdh(
@@ -76,22 +84,32 @@ def read_pdh(
     fields = split_fields(source.header, separator)
     zone, header_bias = parse_zone(fields[0])
     warnings = list(source.warnings)
+    if header_bias is not None and abs(header_bias) > MAX_BIAS:
+        warnings.append(
+            LoadWarning(
+                name, "bad-bias",
+                f"the header's bias {header_bias} min is beyond ±{MAX_BIAS} min (no time zone is "
+                "that far from UTC): ignored", line=source.header_line, column=1,
+            )
+        )
+        header_bias = None
+    paths = [f.strip() for f in fields[1:]]
+    if not any(parse_counter_path(path) is not None for path in paths):
+        raise HeaderError(
+            "the header holds no counter paths (expected \\\\HOST\\Object(Instance)\\Counter)",
+            path=source.path, line=source.header_line,
+            hint="log counters with logman/typeperf or convert a .blg with relog file.blg -f csv -o file.csv",
+        )
     if decimal_comma is None:
         decimal_comma = separator == ";"
     values, body_warnings = read_body(
         source, len(fields), separator=separator, decimal_comma=decimal_comma
     )
     warnings.extend(body_warnings)
-    paths = [f.strip() for f in fields[1:]]
     keep, dropped = _counter_columns(paths, values, name)
     warnings.extend(dropped)
-    if not any(parse_counter_path(paths[i]) is not None for i in keep):
-        raise HeaderError(
-            "the header holds no counter paths (expected \\\\HOST\\Object(Instance)\\Counter)",
-            path=source.path, line=source.header_line,
-        )
     kept_paths = [paths[i] for i in keep]
-    columns, dup_warnings = unique_names(kept_paths, name)
+    columns, dup_warnings = unique_names(kept_paths, name, [i + 2 for i in keep])
     warnings.extend(dup_warnings)
     cat = catalog(columns, kept_paths, name)
     local, _ = parse_local(values["c0"])
@@ -114,6 +132,7 @@ def read_pdh(
             "encoding_basis": source.encoding_basis,
             "zone_name": zone,
             "bias_basis": basis,
+            "separator": separator,
             "header_fields": len(fields),
         },
     )
@@ -141,7 +160,7 @@ def _counter_columns(
                     source, "description-column",
                     f"column {column} ({what}) is not a counter path and holds no values "
                     "(a Data Collector Set description?): left out of the data",
-                    column=column,
+                    column=column, skipped_columns=(column,),
                 )
             )
         else:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import polars as pl
 
 from kit.capture import Capture
-from kit.errors import HeaderError, LoadWarning
-from kit.io.assemble import catalog, finish, unique_names
+from kit.errors import DataError, HeaderError, LoadWarning
+from kit.io.assemble import bad_timestamps, catalog, finish, unique_names
 from kit.io.source import TextSource, split_fields
-from kit.io.table import LINE, read_body
+from kit.io.table import LINE, line_list, read_body
 from kit.io.times import parse_local
+from kit.paths import parse_counter_path
 
 REQUIRED = ("path", "cookedvalue", "timestamp")
+USED = (*REQUIRED, "status")
 CULTURE_FORMATS = (
     "%m/%d/%Y %I:%M:%S %p",
     "%m/%d/%Y %H:%M:%S",
@@ -60,17 +62,41 @@ def read_powershell(
     separator, names = _fields(source.header)
     missing = [r for r in REQUIRED if r not in names]
     if missing:
-        raise HeaderError(f"Export-Csv file lacks column(s) {missing}", path=source.path, line=source.header_line)
+        raise HeaderError(
+            f"Export-Csv file lacks column(s) {missing}", path=source.path, line=source.header_line,
+            hint="export with (Get-Counter …).CounterSamples | Export-Csv f.csv and keep every column",
+        )
     table, warnings = read_body(source, len(names), separator=separator, numeric=False)
     warnings = list(source.warnings) + warnings
-    column = {n: f"c{names.index(n)}" for n in names}
+    column = {n: f"c{i}" for i, n in reversed(list(enumerate(names)))}  # first of repeated names
+    ignored = tuple(i + 1 for i, n in enumerate(names) if n not in USED or column[n] != f"c{i}")
+    if ignored:
+        warnings.append(
+            LoadWarning(
+                name, "ignored-columns",
+                f"{len(ignored)} column(s) not used (only the first Path, CookedValue, Timestamp "
+                f"and Status are): {', '.join(names[i - 1] for i in ignored[:8])}"
+                + (" …" if len(ignored) > 8 else ""),
+                line=source.header_line, column=ignored[0], skipped_columns=ignored,
+            )
+        )
     raw = table.select(
         LINE,
-        path=pl.col(column["path"]).str.strip_chars(),
+        path=pl.col(column["path"]).str.strip_chars().replace("", None),
         text=pl.col(column["timestamp"]),
         value_text=pl.col(column["cookedvalue"]).str.strip_chars().replace("", None),
         status=pl.col(column["status"]).str.strip_chars() if "status" in column else pl.lit("0"),
     )
+    no_path = raw.filter(pl.col("path").is_null())[LINE].to_list()
+    if no_path:
+        warnings.append(
+            LoadWarning(
+                name, "missing-path",
+                f"{len(no_path)} row(s) with an empty Path skipped ({line_list(no_path)})",
+                line=no_path[0], column=names.index("path") + 1, skipped_lines=tuple(no_path),
+            )
+        )
+        raw = raw.filter(pl.col("path").is_not_null())
     values = raw["value_text"]
     if decimal_comma is None:
         decimal_comma = separator != "," or _has_decimal_commas(values)
@@ -100,27 +126,45 @@ def read_powershell(
     long = raw.select(LINE, "path").with_columns(
         local, value=pl.when(invalid).then(None).otherwise(number)
     )
-    duplicates = long.filter(pl.struct("local", "path").is_duplicated() & pl.col("local").is_not_null())
-    if duplicates.height:
+    warnings += bad_timestamps(
+        long.filter(pl.col("local").is_null()), name, column=names.index("timestamp") + 1
+    )
+    long = long.filter(pl.col("local").is_not_null())
+    repeated = long.filter(~pl.struct("local", "path").is_first_distinct())[LINE].to_list()
+    if repeated:
         warnings.append(
             LoadWarning(
                 name, "long-format-duplicates",
-                f"{duplicates.height} rows repeat a (timestamp, path) pair; the first of each is kept",
-                line=int(duplicates[LINE][1] if duplicates.height > 1 else duplicates[LINE][0]),
+                f"{len(repeated)} row(s) repeat the (Timestamp, Path) of an earlier row and were "
+                f"skipped ({line_list(repeated)})",
+                line=repeated[0], skipped_lines=tuple(repeated),
             )
         )
-    paths = long["path"].drop_nulls().unique(maintain_order=True).to_list()
+        long = long.filter(pl.struct("local", "path").is_first_distinct())
+    paths = long["path"].unique(maintain_order=True).to_list()
     if not paths:
-        raise HeaderError("the file holds no counter samples", path=source.path)
-    columns, dup_warnings = unique_names(paths, name)
+        skipped = [w for w in warnings if w.skipped_lines]
+        raise DataError(
+            "the file holds no readable counter samples"
+            + (f"; {skipped[0].message}" if skipped else " (no data rows)"),
+            path=source.path, line=skipped[0].line if skipped else source.header_line,
+            hint="export samples with (Get-Counter …).CounterSamples | Export-Csv f.csv",
+        )
+    columns, dup_warnings = unique_names(paths, name, [None] * len(paths))
     warnings.extend(dup_warnings)
+    warnings += [
+        LoadWarning(name, "not-a-counter-path", f"Path {path!r} is not a counter path; kept with no object")
+        for path in paths
+        if parse_counter_path(path) is None
+    ]
+    ids = [f"c{i}" for i in range(len(paths))]
     wide = (
-        long.filter(pl.col("path").is_not_null())
+        long.with_columns(pl.col("path").replace_strict(paths, ids))
         .pivot(on="path", index="local", values="value", aggregate_function="first", sort_columns=False)
         .join(long.group_by("local").agg(pl.col(LINE).min()), on="local", how="left")
         .sort(LINE)
     )
-    wide = wide.select("local", LINE, *[pl.col(p).alias(c) for p, c in zip(paths, columns)])
+    wide = wide.select("local", LINE, *[pl.col(i).alias(c) for i, c in zip(ids, columns)])
     if bias_minutes is None:
         warnings.append(
             LoadWarning(
@@ -136,12 +180,14 @@ def read_powershell(
         bias_minutes=bias_minutes or 0,
         correct_dst=correct_dst,
         warnings=warnings,
+        samples=long.height,
         info={
             "format": "powershell-csv",
             "encoding": source.codec,
             "encoding_basis": source.encoding_basis,
             "zone_name": None,
             "bias_basis": "user" if bias_minutes is not None else "assumed-utc",
+            "separator": separator,
             "header_fields": len(names),
         },
     )

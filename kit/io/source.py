@@ -1,22 +1,28 @@
 """Open a text log: refuse binary formats, settle the encoding, find and decode the header line.
 
 Only the head of the file is read here. The body is later parsed straight from the file by polars
-(PDH data rows are ASCII numbers whatever the code page), except for UTF-16 files, which are
-transcoded to UTF-8 in memory once.
+(PDH data rows are ASCII numbers whatever the code page), except for UTF-16 files and files whose
+lines end in a lone CR, which are rewritten as UTF-8 with LF line breaks in memory once.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.errors import FileEncodingError, HeaderError, LoadWarning
-from kit.io.encoding import SUPPORTED, decode_header, detect_bom, refuse_binary
+from kit.errors import HeaderError, LoadWarning
+from kit.io.encoding import SUPPORTED, decode_header, detect_bom, double_encoded, garbled, refuse_binary
 
 _CHUNK = 1 << 20
 _MAX_HEADER = 256 << 20
+_BLANK = " \t\r\n\x0b\x0c\x00"
+"""What a blank line before the header may hold (ASCII white space and NUL)."""
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_LINE_BREAK = re.compile(rb"\r\n?")
+_LINE_BREAK_TEXT = re.compile("\r\n?")
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,8 @@ class TextSource:
     header_line: int
     preamble: tuple[str, ...]
     body: bytes | None
-    """The whole file as UTF-8 when it had to be transcoded (UTF-16), else ``None``."""
+    """The whole file as UTF-8 with LF line breaks when it had to be transcoded (UTF-16) or its
+    line breaks rewritten (lone CRs), else ``None``."""
     warnings: tuple[LoadWarning, ...]
 
     @property
@@ -42,21 +49,45 @@ class TextSource:
         """The whole file as bytes in :attr:`data_codec`."""
         return self.body if self.body is not None else self.path.read_bytes()
 
+    def last_line(self) -> bytes:
+        """The bytes after the file's last LF (empty when it ends with a line break)."""
+        if self.body is not None:
+            return self.body.rpartition(b"\n")[2]
+        with self.path.open("rb") as handle:
+            end = handle.seek(0, 2)
+            tail = b""
+            while end > 0 and b"\n" not in tail:
+                start = max(0, end - _CHUNK)
+                handle.seek(start)
+                tail = handle.read(end - start) + tail
+                end = start
+        return tail.rpartition(b"\n")[2]
+
 
 def open_source(path: Path, *, encoding: str | None = None) -> TextSource:
     """Read the head of ``path`` and return its :class:`TextSource`.
 
     Raises :class:`~kit.errors.UnsupportedFormatError` for binary files and
-    :class:`~kit.errors.HeaderError` when there is no header line.
+    :class:`~kit.errors.HeaderError` when there is no header line. A file whose lines end in a
+    lone CR (classic Mac, some exporters) is read whole and its line breaks made LF.
     """
     with path.open("rb") as handle:
         head = handle.read(_CHUNK)
         refuse_binary(head, path)
         bom_codec, bom_length = detect_bom(head)
         codec = encoding or bom_codec
-        if codec and codec.lower().replace("_", "-").startswith("utf-16"):
-            head += handle.read()
-            return _from_text(path, _decode_all(head, codec, bom_length, path), codec, bom_codec)
+        family = (codec or "").lower().replace("_", "-").replace("utf16", "utf-16")
+        if family == "utf-16":  # byte order from the BOM, else little-endian as Windows writes
+            codec = bom_codec if bom_codec and bom_codec.startswith("utf-16") else "utf-16-le"
+        if family.startswith("utf-16"):
+            text, warnings = decode_lossy((head + handle.read())[bom_length:], codec.replace("-sig", ""), path)
+            basis = "requested" if encoding else "bom" if bom_codec else "nul-pattern"
+            return _from_text(path, text, codec, basis, warnings)
+        if head.endswith(b"\r"):  # is it CRLF cut by the chunk, or a lone CR?
+            head += handle.read(1)
+        lone_cr = _LONE_CR.search(head) is not None
+        if lone_cr:
+            head = _LINE_BREAK.sub(b"\n", head + handle.read())
         while head.count(b"\n") < 3 and len(head) < _MAX_HEADER:
             more = handle.read(_CHUNK)
             if not more:
@@ -64,13 +95,24 @@ def open_source(path: Path, *, encoding: str | None = None) -> TextSource:
             head += more
     lines = head[bom_length:].split(b"\n")
     index, preamble = _skip_preamble([line.decode("latin-1") for line in lines[:50]])
-    if index >= len(lines) or (index == len(lines) - 1 and not lines[index].strip()):
+    if index >= len(lines):
         raise HeaderError("the file holds no header line", path=path, hint="expected " + SUPPORTED)
     raw_header = lines[index].rstrip(b"\r")
-    text, chosen, basis = decode_header(raw_header, path, requested=encoding)
     if bom_codec == "utf-8-sig" and not encoding:
+        text, warnings = decode_lossy(raw_header, "utf-8", path, first_line=index + 1)
         chosen, basis = "utf-8-sig", "bom"
-    warnings = []
+    else:
+        text, chosen, basis = decode_header(raw_header, path, requested=encoding)
+        warnings = []
+    warnings += _mojibake(text, path, index + 1)
+    if basis == "requested" and garbled(text):
+        warnings.append(
+            LoadWarning(
+                str(path), "encoding-doubt",
+                f"the header read as the requested {chosen} looks garbled (words mixing scripts or "
+                "cases): is that the code page of the system that wrote the file?", line=index + 1,
+            )
+        )
     if basis == "fallback":
         warnings.append(
             LoadWarning(
@@ -79,43 +121,77 @@ def open_source(path: Path, *, encoding: str | None = None) -> TextSource:
                 f"{chosen}. If names look garbled, pass encoding= (e.g. cp1251, cp932)", line=index + 1,
             )
         )
-    return TextSource(path, chosen, basis, text, index + 1, tuple(preamble), None, tuple(warnings))
+    body = None
+    if lone_cr:
+        body_text, more = decode_lossy(head[bom_length:], chosen.replace("-sig", ""), path)
+        body, warnings = body_text.encode("utf-8"), warnings + more
+    return TextSource(path, chosen, basis, text, index + 1, tuple(preamble), body, tuple(warnings))
 
 
 def split_fields(line: str, separator: str) -> list[str]:
     """The fields of one CSV/TSV line (quotes respected; fields of any length)."""
     csv.field_size_limit(sys.maxsize)
-    return next(csv.reader([line], delimiter=separator), [])
-
-
-def _decode_all(raw: bytes, codec: str, bom_length: int, path: Path) -> str:
     try:
-        return raw[bom_length:].decode(codec.replace("-sig", ""))
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:  # Python 3.10 refuses NUL; a CR far into a huge header is not a line break
+        return next(csv.reader([line.replace("\x00", "").replace("\r", " ")], delimiter=separator), [])
+
+
+def decode_lossy(
+    raw: bytes, codec: str, path: Path, *, first_line: int = 1
+) -> tuple[str, list[LoadWarning]]:
+    """``raw`` (starting at line ``first_line`` of the file) as text; bytes invalid in ``codec``
+    become U+FFFD, reported with their line."""
+    try:
+        return raw.decode(codec), []
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n\x00" if codec.endswith("le") else b"\x00\n") + 1
-        raise FileEncodingError(
-            f"invalid {codec} bytes at offset {exc.start}", path=path, line=line,
-            hint="the file may be truncated or not UTF-16; pass encoding= to override",
-        ) from None
+        line = raw[: exc.start].decode(codec, errors="replace").count("\n") + first_line
+    return raw.decode(codec, errors="replace"), [
+        LoadWarning(
+            str(path), "undecodable-bytes",
+            f"bytes that are not valid {codec} (from line {line} on) were replaced by U+FFFD; "
+            "if text looks garbled, pass encoding= with the file's code page (a file cut off "
+            "in the middle of a character also shows this)",
+            line=line,
+        )
+    ]
 
 
-def _from_text(path: Path, text: str, codec: str, bom_codec: str | None) -> TextSource:
+def _from_text(path: Path, text: str, codec: str, basis: str, warnings: list[LoadWarning]) -> TextSource:
+    """The :class:`TextSource` of a file decoded whole (UTF-16)."""
+    text = _LINE_BREAK_TEXT.sub("\n", text)
     lines = text.split("\n", 60)
     index, preamble = _skip_preamble(lines[:50])
-    if index >= len(lines) or not lines[index].strip():
+    if index >= len(lines):
         raise HeaderError("the file holds no header line", path=path, hint="expected " + SUPPORTED)
-    header = lines[index].rstrip("\r")
-    basis = "bom" if bom_codec else "nul-pattern"
+    header = lines[index]
+    warnings = _mojibake(header, path, index + 1) + warnings
     return TextSource(
-        path, codec, basis, header, index + 1, tuple(preamble), text.encode("utf-8"), ()
+        path, codec, basis, header, index + 1, tuple(preamble), text.encode("utf-8"), tuple(warnings)
     )
+
+
+def _mojibake(header: str, path: Path, line: int) -> list[LoadWarning]:
+    """A warning when the header looks double-encoded (UTF-8 read as a code page, saved again)."""
+    found = double_encoded(header)
+    if found is None:
+        return []
+    codec, word, meant = found
+    return [
+        LoadWarning(
+            str(path), "mojibake",
+            f"the header looks like UTF-8 text that was once read as {codec} and saved again "
+            f"({word!r} stands for {meant!r}): names will not match; use the file as the "
+            "collector wrote it", line=line,
+        )
+    ]
 
 
 def _skip_preamble(lines: list[str]) -> tuple[int, list[str]]:
     """Index of the header line, skipping blank lines (typeperf) and ``#TYPE`` (Export-Csv)."""
     preamble = []
     for index, line in enumerate(lines):
-        stripped = line.strip().strip("\x00")
+        stripped = line.strip(_BLANK)
         if stripped and not stripped.startswith("#"):
             return index, preamble
         preamble.append(line.rstrip("\r"))

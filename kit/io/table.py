@@ -16,18 +16,20 @@ Columns are named ``c0`` … ``cN`` here; the format readers name them.
 from __future__ import annotations
 
 import io
-import re
 
 import polars as pl
 
 from kit.errors import DataError, LoadWarning
-from kit.io.source import TextSource
+from kit.io.source import TextSource, decode_lossy
 
 LINE = "__line"
 """Name of the column holding each row's 1-based line number in the file."""
 
 _MSVC_NONFINITE = r"^\s*[+-]?\d*\.?\d*#(?:QNAN|SNAN|IND|INF)\w*\s*$"
 _MAX_LISTED = 5
+_SEPARATORS = {",": ",", ";": ";", "\t": r"\t"}
+"""Field separators the loaders know, and their form in a regex."""
+_QUOTED = r'"(?:[^"]|"")*"'
 
 
 def read_body(
@@ -49,8 +51,8 @@ def read_body(
     if numeric:
         try:
             frame = _fast(source, names, separator, text_columns, decimal_comma)
-        except pl.exceptions.PolarsError:
-            frame = None
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+            frame = None  # polars 2.1 panics on some cut-off quoted fields; the exact path copes
         if frame is not None:
             return _finite(frame, source, names[text_columns:])
     frame, warnings = _exact(source, names, separator)
@@ -64,7 +66,11 @@ def read_body(
 def _fast(
     source: TextSource, names: list[str], separator: str, text_columns: int, decimal_comma: bool
 ) -> pl.DataFrame | None:
-    """Typed polars parse; ``None`` when a row is short or the last column holds a non-number."""
+    """Typed polars parse; ``None`` when a row is short, spans lines or its last column holds a
+    non-number, or the file ends inside a quoted field (the exact path then finds out which
+    lines are at fault)."""
+    if source.last_line().count(b'"') % 2:
+        return None
     last = names[-1]
     schema = {name: pl.Float64 for name in names}
     schema.update({name: pl.String for name in names[:text_columns]})
@@ -80,7 +86,9 @@ def _fast(
         raise_if_empty=False,
         encoding="utf8",
     )
-    if frame[last].null_count():
+    # A quoted field holding a line break (only text columns can) would shift the line numbers.
+    spans_lines = frame.select(pl.col(names[0], last).str.contains("\n").any()).row(0)
+    if frame[last].null_count() or any(spans_lines):
         return None
     tail = frame[last].str.strip_chars()
     if len(names) > text_columns:
@@ -97,53 +105,86 @@ def _fast(
 def _exact(
     source: TextSource, names: list[str], separator: str
 ) -> tuple[pl.DataFrame, list[LoadWarning]]:
-    """Line-accounted text parse; every skipped line becomes a warning."""
-    raw = source.read_all()
-    try:
-        text = raw.decode(source.data_codec)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"bytes that are not valid {source.data_codec} in a data row", path=source.path,
-            line=line, hint="pass encoding= with the file's code page",
-        ) from None
+    """Line-accounted text parse; every skipped line becomes a warning.
+
+    A line is read when it splits (CSV quoting rules, ``""`` escapes) into exactly as many fields
+    as the header; otherwise it is blank, cut off (the last line), in another delimiter, has
+    stray quotes or the wrong number of fields, and is reported as such.
+    """
+    text, warnings = decode_lossy(source.read_all(), source.data_codec, source.path)
+    width = len(names)
     lines = pl.DataFrame({"text": text.split("\n")}).with_row_index(LINE, offset=1)
     lines = lines.with_columns(pl.col(LINE).cast(pl.Int64), pl.col("text").str.strip_suffix("\r"))
     lines = lines.filter(pl.col(LINE) > source.header_line)
-    sep = re.escape(separator)
-    fields = (
-        pl.col("text").str.replace_all(r'"[^"]*"', '""').str.count_matches(sep) + 1
-    ).alias("fields")
-    lines = lines.with_columns(fields, blank=pl.col("text").str.strip_chars().str.len_chars() == 0)
-    last_line = lines[LINE].max() if lines.height else 0
     # A file that ends with a newline has one empty "line" after it: not a line of data.
-    lines = lines.filter(~(pl.col("blank") & (pl.col(LINE) == last_line) & (pl.col("text") == "")))
-    warnings = _report_lines(lines.filter(pl.col("blank")), source, "blank-line", "blank line skipped")
-    bad = lines.filter(~pl.col("blank") & (pl.col("fields") != len(names)))
-    final = bad.filter(pl.col(LINE) == lines[LINE].max())
-    if final.height and final["fields"][0] < len(names):
-        warnings += _report_lines(
-            final, source, "truncated-line",
-            f"last line has fewer than the header's {len(names)} fields (file cut off while "
-            "being written?): skipped",
-        )
-        bad = bad.filter(pl.col(LINE) != final[LINE][0])
-    for kind, keep in (("too many", pl.col("fields") > len(names)), ("too few", pl.col("fields") < len(names))):
-        warnings += _report_lines(
-            bad.filter(keep), source, "field-count",
-            f"{kind} fields for the header's {len(names)} columns: row skipped",
-        )
-    good = lines.filter(~pl.col("blank") & (pl.col("fields") == len(names)))
-    if good.height == 0:
-        return pl.DataFrame(schema={**{n: pl.String for n in names}, LINE: pl.Int64}), warnings
+    if lines.height and lines["text"][-1] == "":
+        lines = lines.head(-1)
+    last_line = lines[LINE].max() if lines.height else 0
+    well_formed = pl.col("text").str.contains(_grammar(separator))
+    fields = _field_count(separator)
+    lines = lines.with_columns(
+        blank=pl.col("text").str.strip_chars().str.len_chars() == 0, read=well_formed & (fields == width)
+    )
+    other_separator = pl.any_horizontal(
+        pl.col("text").str.contains(_grammar(alt)) & (_field_count(alt) == width)
+        for alt in _SEPARATORS
+        if alt != separator
+    )
+    reason = (  # worked out only for the few lines that are neither blank nor read
+        pl.when(other_separator).then(pl.lit("separator"))
+        .when((pl.col(LINE) == last_line) & (~well_formed | (fields < width))).then(pl.lit("cut"))
+        .when(~well_formed).then(pl.lit("quotes"))
+        .when(fields > width).then(pl.lit("many"))
+        .otherwise(pl.lit("few"))
+    )
+    odd = pl.concat(
+        [
+            lines.filter("blank").with_columns(reason=pl.lit("blank")),
+            lines.filter(~pl.col("blank") & ~pl.col("read")).with_columns(reason=reason),
+        ]
+    ).sort(LINE)
+    shown = {",": "','", ";": "';'", "\t": "TAB"}[separator]
+    for key, code, what in (
+        ("blank", "blank-line", "blank line skipped"),
+        ("cut", "truncated-line",
+         f"last line has fewer than the header's {width} fields (file cut off while being "
+         "written?): skipped"),
+        ("separator", "mixed-delimiter",
+         f"fields separated by another character than the header's {shown} (pieces of "
+         "differently saved files pasted together?): skipped; re-export the file in one format"),
+        ("quotes", "malformed-line",
+         'unbalanced or stray quote (") characters, so the fields cannot be told apart: skipped'),
+        ("many", "field-count", f"too many fields for the header's {width} columns: row skipped"),
+        ("few", "field-count", f"too few fields for the header's {width} columns: row skipped"),
+    ):
+        warnings += _report_lines(odd.filter(pl.col("reason") == key), source, code, what)
+    good = lines.filter(pl.col("read") & ~pl.col("blank"))
     frame = pl.read_csv(
-        io.StringIO("\n".join(good["text"].to_list())),
+        io.StringIO(good.select(pl.col("text").str.join("\n")).item() if good.height else ""),
         has_header=False,
         separator=separator,
         schema={name: pl.String for name in names},
         raise_if_empty=False,
     )
+    if frame.height != good.height:
+        raise DataError(
+            f"{good.height} well-formed data lines parsed into {frame.height} rows",
+            path=source.path, line=int(good[LINE][0]),
+            hint="the kit cannot split this file's rows consistently; please report it",
+        )
     return frame.with_columns(good[LINE]), warnings
+
+
+def _grammar(separator: str) -> str:
+    """Regex of one well-formed CSV line: fields quoted (``""`` escapes) or free of quotes."""
+    sep = _SEPARATORS[separator]
+    field = rf'(?:{_QUOTED}|[^"{sep}]*)'
+    return rf"^{field}(?:{sep}{field})*$"
+
+
+def _field_count(separator: str) -> pl.Expr:
+    """Fields of each well-formed line of ``text``: separators outside quoted fields + 1."""
+    return pl.col("text").str.replace_all(_QUOTED, '""').str.count_matches(_SEPARATORS[separator]) + 1
 
 
 def _to_numbers(
@@ -212,10 +253,15 @@ def _report_lines(lines: pl.DataFrame, source: TextSource, code: str, what: str)
     if lines.height == 0:
         return []
     numbers = lines[LINE].to_list()
-    listed = ", ".join(map(str, numbers[:_MAX_LISTED])) + (" …" if len(numbers) > _MAX_LISTED else "")
     return [
         LoadWarning(
-            str(source.path), code, f"{len(numbers)} line(s): {what} (lines {listed})",
-            line=numbers[0],
+            str(source.path), code, f"{len(numbers)} line(s): {what} ({line_list(numbers)})",
+            line=numbers[0], skipped_lines=tuple(numbers),
         )
     ]
+
+
+def line_list(numbers: list[int]) -> str:
+    """``lines 3, 4, 9 …``: the first few of ``numbers`` for a message."""
+    listed = ", ".join(map(str, numbers[:_MAX_LISTED]))
+    return f"line{'s' if len(numbers) > 1 else ''} {listed}" + (" …" if len(numbers) > _MAX_LISTED else "")

@@ -9,6 +9,8 @@ jump on.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import polars as pl
 
 from kit.errors import LoadWarning
@@ -28,18 +30,25 @@ PDH_FORMATS = (
 """Timestamp formats tried in order: PDH's own first, then what spreadsheet re-saves produce."""
 
 HOUR_S = 3600.0
+EARLIEST = datetime(1601, 1, 1)
+LATEST = datetime(9999, 1, 1)
+"""Sample times outside this range are garbage: Windows clocks start in 1601, and times near the
+ends would leave Python's datetime range once the bias is added."""
 
 
 def parse_local(text: pl.Series, formats: tuple[str, ...] = PDH_FORMATS) -> tuple[pl.Series, str]:
     """Parse timestamp text with the format that reads the most rows (ties: fewest steps back).
 
-    Returns the naive local datetimes (null where unreadable) and the format chosen.
+    Returns the naive local datetimes (null where unreadable or a day or less from the ends of
+    :data:`EARLIEST`…:data:`LATEST`) and the format chosen.
     """
     text = text.str.strip_chars()
     best: tuple[int, int, int] | None = None
     chosen, parsed = formats[0], None
+    low, high = EARLIEST + timedelta(days=1), LATEST - timedelta(days=1)
     for rank, fmt in enumerate(formats):
         candidate = text.str.to_datetime(fmt, strict=False, time_unit="us")
+        candidate = pl.select(pl.when(candidate.is_between(low, high)).then(candidate)).to_series()
         if parsed is None:
             parsed = candidate  # all null if no format reads anything
         read = candidate.len() - candidate.null_count()
