@@ -10,6 +10,9 @@ from kit.comparison import compare
 from kit.cores import core_matrix
 from kit.errors import KitError, LoadWarning
 from kit.io import load
+from kit.io.events import read_events
+from kit.io.pings import read_pings
+from kit.io.topology import read_topology
 from kit.names import add_translations, translation_table
 from kit.quality import quality_report
 
@@ -25,5 +28,8 @@ __all__ = [
     "core_matrix",
     "load",
     "quality_report",
+    "read_events",
+    "read_pings",
+    "read_topology",
     "translation_table",
 ]

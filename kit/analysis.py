@@ -15,10 +15,16 @@ from importlib.metadata import PackageNotFoundError, version
 
 import polars as pl
 
+from kit.blackout import estimate_blackout, transfer_passes
 from kit.capture import Capture
+from kit.channels import attribute_channels
+from kit.clock import clock_offset, shift_host
 from kit.cores import (
     ACTIVE_PCT, SATURATED_PCT, core_frame, core_labels, core_spread, expected_receive_cores, nic_cores,
 )
+from kit.io.events import Events
+from kit.io.pings import Pings
+from kit.io.topology import Topology
 from kit.limits import l2_ceiling_bytes_s
 from kit.nics import host_traffic
 from kit.series import by_source, gaps, log_frame, overlaps
@@ -72,6 +78,12 @@ class Migration:
     window: dict
     legs: tuple[Leg, ...]
     report: dict
+    blackout: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """One row per blackout method with its bounds (see :func:`kit.blackout.estimate_blackout`)."""
+    passes: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Transfer passes (see :func:`kit.blackout.transfer_passes`)."""
+    channels: dict = field(default_factory=dict)
+    """Channel attribution (see :func:`kit.channels.attribute_channels`)."""
 
 
 @dataclass(frozen=True)
@@ -131,8 +143,16 @@ def analyze(
     bin_width_gbps: float | None = None,
     active_pct: float = ACTIVE_PCT,
     saturated_pct: float = SATURATED_PCT,
+    events: Events | None = None,
+    topology: Topology | None = None,
+    pings: Pings | None = None,
+    align_clocks: bool = True,
 ) -> Analysis:
     """Find every migration in ``capture`` (or use ``windows``) and measure it.
+
+    With two hosts, their clock offset is first estimated from the traffic (source's bytes sent
+    against destination's bytes received) and, where it exceeds its uncertainty, the destination
+    is moved onto the source's clock (``capture["clock"]`` and each report's ``clock_offset_s``).
 
     Parameters
     ----------
@@ -155,7 +175,14 @@ def analyze(
     active_pct, saturated_pct
         Core thresholds on DPC + interrupt time: over idle to count as active, absolute to count
         as saturated. [%]
+    events, topology, pings
+        Side inputs (:func:`kit.io.events.read_events`, :func:`kit.io.topology.read_topology`,
+        :func:`kit.io.pings.read_pings`) for the blackout and the channel attribution; each
+        analysis runs on what there is and lists what it lacked.
+    align_clocks
+        Estimate and remove the clock offset between two hosts.
     """
+    capture, clock = _aligned(capture) if align_clocks else (capture, None)
     found = find_migrations(capture) if windows is None else given_windows(capture, windows)
     all_windows = list(zip(found["start"].to_list(), found["end"].to_list()))
     samples = {host: (core_frame(capture, host), core_labels(capture, host)) for host in capture.hosts}
@@ -163,9 +190,11 @@ def analyze(
         "vm_memory_gb": vm_memory_gb, "mtu": mtu, "transport": transport, "dip_fraction": dip_fraction,
         "bin_width_gbps": bin_width_gbps, "active_pct": active_pct, "saturated_pct": saturated_pct,
         "windows": "given" if windows is not None else "found",
+        "events": events is not None, "topology": topology is not None, "pings": pings is not None,
     }
+    sides = {"events": events, "topology": topology, "pings": pings, "clock": clock}
     migrations = tuple(
-        _migration(capture, window, all_windows, samples, options) for window in found.iter_rows(named=True)
+        _migration(capture, window, all_windows, samples, options, sides) for window in found.iter_rows(named=True)
     )
     summary = capture.summary()
     return Analysis(
@@ -175,8 +204,29 @@ def analyze(
         labels=dict(labels or {}),
         options=options,
         capture={k: summary[k] for k in ("hosts", "rows", "columns", "start_utc", "end_utc", "interval_s")}
-        | {"sources": [s.path for s in capture.sources], "load_warnings": len(capture.warnings)},
+        | {"sources": [s.path for s in capture.sources], "load_warnings": len(capture.warnings), "clock": clock},
     )
+
+
+def _aligned(capture: Capture) -> tuple[Capture, dict | None]:
+    """With two hosts: their clock offset from the traffic, and the capture on one clock.
+
+    The host that sent most is taken as the reference; the other moves onto its clock when the
+    offset exceeds its uncertainty. Returns the clock dict (:func:`kit.clock.clock_offset` plus
+    ``reference``, ``moved`` and ``shifted``) or None with fewer or more than two hosts.
+    """
+    traffic = host_traffic(capture)
+    hosts = list(dict.fromkeys(host for host, _ in traffic))
+    if len(hosts) != 2 or len(capture.hosts) != 2:
+        return capture, None
+    sent = {h: (f["sent_bytes_s"].fill_null(0) * f["dt_s"].fill_null(0)).sum() for h, f in traffic}
+    reference = max(hosts, key=lambda h: sent[h])
+    other = next(h for h in hosts if h != reference)
+    clock = clock_offset(capture, reference, other)
+    offset, uncertainty = clock.get("offset_s"), clock.get("uncertainty_s")
+    shifted = offset is not None and uncertainty is not None and abs(offset) > uncertainty
+    clock = {**clock, "reference": reference, "moved": other, "shifted": shifted}
+    return (shift_host(capture, other, offset) if shifted else capture), clock
 
 
 def _traffic(capture: Capture) -> dict[tuple[str, str], pl.DataFrame]:
@@ -194,7 +244,7 @@ def _traffic(capture: Capture) -> dict[tuple[str, str], pl.DataFrame]:
 
 def _migration(
     capture: Capture, window: dict, all_windows: list, samples: dict[str, tuple[pl.DataFrame, pl.DataFrame]],
-    options: dict,
+    options: dict, sides: dict,
 ) -> Migration:
     start, end = window["start"], window["end"]
     legs = tuple(
@@ -203,7 +253,42 @@ def _migration(
     )
     transport, basis = _transport(capture, window, legs, options["transport"])
     report = _report(capture, window, legs, transport, basis, options)
-    return Migration(window={**window, "start": start, "end": end}, legs=legs, report=report)
+    extra = _side_analyses(capture, window, legs, report, sides)
+    return Migration(window={**window, "start": start, "end": end}, legs=legs, report=report, **extra)
+
+
+def _side_analyses(capture: Capture, window: dict, legs: tuple[Leg, ...], report: dict, sides: dict) -> dict:
+    """Blackout, passes and channel attribution of one migration, added to its report."""
+    clock = sides["clock"]
+    aligned = None if clock is None else {"offset_s": 0.0, "uncertainty_s": clock.get("uncertainty_s") or 0.0}
+    methods, blackout = estimate_blackout(capture, window, events=sides["events"], pings=sides["pings"], clock=aligned)
+    passes = transfer_passes(capture, window)
+    channels = attribute_channels(
+        legs, topology=sides["topology"], capture=capture, lm_bytes=report["lm_bytes"] or None,
+        memory_bytes=report["memory_read_bytes"], transport=report["transport"],
+    )
+    report["clock_offset_s"] = None if clock is None else clock.get("offset_s")
+    report["clock_uncertainty_s"] = None if clock is None else clock.get("uncertainty_s")
+    report["blackout"] = {k: blackout[k] for k in ("estimate_s", "lower_s", "upper_s", "method", "basis", "note")} | {
+        "methods": _plain_rows(methods)
+    }
+    report["passes"] = _plain_rows(passes)
+    configured = {
+        (r["host"], r["instance"], r["direction"]): r for r in channels["nics"].iter_rows(named=True)
+    }
+    for item in report["nics"]:
+        extra = configured.get((item["host"], item["instance"], item["direction"]), {})
+        item.update({k: extra.get(k) for k in ("configured", "name", "selected", "current_channels", "smb_direct_connections")})
+    report["channels"] = {k: channels[k] for k in ("imbalance", "idle_selected", "mixed_speeds", "accounting")}
+    report["findings"] += channels["findings"] + ([blackout["note"]] if blackout.get("note") else [])
+    report["lacking"] = blackout["lacking"] + channels["lacking"]
+    return {"blackout": methods, "passes": passes, "channels": channels}
+
+
+def _plain_rows(frame: pl.DataFrame) -> list[dict]:
+    """A frame as JSON-ready rows (times as ISO 8601 UTC)."""
+    times = [c for c, t in frame.schema.items() if isinstance(t, pl.Datetime)]
+    return frame.with_columns(pl.col(times).dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")).to_dicts()
 
 
 def _roles(capture: Capture, window: dict) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ import polars as pl
 from kit.analysis import Analysis, Leg, Migration
 from kit.cores import ACTIVE_PCT, SEP, core_matrix
 from kit.downsample import aggregate, bucket_width, minmax
+from kit.errors import OptionError
 from kit.throughput import GBPS
 
 THEME = "hvlm"
@@ -75,15 +76,15 @@ def theme() -> alt.theme.ThemeConfig:
 def enable_offline() -> None:
     """Render charts in JupyterLab with no internet access.
 
-    With ``anywidget`` installed: Altair's ``jupyter`` renderer in offline mode (JupyterChart
-    loads its JavaScript from vl-convert instead of a CDN). Without it: the ``html`` renderer
-    with vega inlined into every output (about 0.9 MB a chart).
+    Altair's ``jupyter`` renderer in offline mode: JupyterChart (anywidget) loads its JavaScript
+    from vl-convert instead of a CDN. The other renderers do not work offline in JupyterLab 4
+    (checked in a real browser: the default loads vega from a CDN, JupyterLab's own renderer knows
+    Vega-Lite up to v5 only, and inlined HTML clashes from the second chart on a page).
     """
-    if importlib.util.find_spec("anywidget"):
-        alt.renderers.enable("jupyter", offline=True)
-        alt.JupyterChart.enable_offline()
-    else:
-        alt.renderers.enable("html", template="inline")
+    if importlib.util.find_spec("anywidget") is None:
+        raise OptionError("offline charts need the anywidget package", hint="python3 -m pip install anywidget")
+    alt.renderers.enable("jupyter", offline=True)
+    alt.JupyterChart.enable_offline()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,7 +371,7 @@ def core_heatmap(
     frame = leg.core_frame
     columns = [c for c in frame.columns if c.startswith(f"network_pct{SEP}")]
     if not columns:
-        raise ValueError(f"{leg.host}: no per-core % DPC Time or % Interrupt Time in this capture")
+        raise OptionError(f"{leg.host}: no per-core % DPC Time or % Interrupt Time in this capture")
     if span is not None:
         frame = frame.filter(pl.col("prev") >= span[0], pl.col("time") <= span[1])
     cells = frame.filter(pl.col("prev").is_not_null()).select(time="prev", end="time", *columns)
@@ -404,7 +405,7 @@ def core_bars(leg: Leg, *, expected: int | None = None) -> alt.LayerChart:
     """
     cores = leg.cores
     if "network_pct" not in cores.columns:
-        raise ValueError(f"{leg.host}: no per-core % DPC Time or % Interrupt Time in this capture")
+        raise OptionError(f"{leg.host}: no per-core % DPC Time or % Interrupt Time in this capture")
     frame = cores.select(
         "core", "network_pct",
         label=pl.col("label") if "label" in cores.columns else pl.col("core").cast(pl.String),
@@ -447,6 +448,82 @@ def core_bars(leg: Leg, *, expected: int | None = None) -> alt.LayerChart:
 
 
 # ---------------------------------------------------------------------------------------------
+# Blackout and channels
+
+
+def blackout_chart(migration: Migration) -> alt.LayerChart:
+    """Each blackout method's interval [s] with its estimate, and the combined result on top.
+
+    An upper bound that no method could give is drawn as an open interval to the right edge.
+    """
+    report = migration.report
+    combined = report.get("blackout") or {}
+    rows = [{**m, "row": m["method"], "combined": False} for m in combined.get("methods", [])]
+    if combined.get("estimate_s") is not None:
+        rows.insert(0, {**{k: combined[k] for k in ("estimate_s", "lower_s", "upper_s", "basis")},
+                        "method": combined.get("method"), "row": "combined", "combined": True})
+    if not rows:
+        raise OptionError(f"migration {report['migration']}: no blackout method had what it needs",
+                          hint="; ".join(report.get("lacking", [])) or None)
+    frame = pl.DataFrame(rows, schema={"method": pl.String, "row": pl.String, "estimate_s": pl.Float64,
+                                       "lower_s": pl.Float64, "upper_s": pl.Float64, "basis": pl.String,
+                                       "combined": pl.Boolean})
+    edge = max(frame.select(pl.max_horizontal("upper_s", "estimate_s", "lower_s")).to_series().max() or 1.0, 0.1) * 1.15
+    frame = frame.with_columns(open=pl.col("upper_s").is_null(), right=pl.col("upper_s").fill_null(edge))
+    order = frame["row"].to_list()
+    y = alt.Y("row:N", title=None, sort=order)
+    x = alt.X("lower_s:Q", title="Blackout [s]", scale=alt.Scale(domain=[0, edge], nice=False))
+    tooltip = [alt.Tooltip("row:N", title="Method"), alt.Tooltip("estimate_s:Q", title="Estimate [s]", format=".3f"),
+               alt.Tooltip("lower_s:Q", title="At least [s]", format=".3f"),
+               alt.Tooltip("upper_s:Q", title="At most [s]", format=".3f"), alt.Tooltip("basis:N", title="How")]
+    color = alt.condition("datum.combined", alt.value("#d62728"), alt.value("#4c78a8"))
+    base = alt.Chart(frame)
+    bands = base.mark_bar(height=10, opacity=0.6).encode(x=x, x2="right:Q", y=y, color=color, tooltip=tooltip)
+    points = base.mark_point(filled=True, size=80, color="#222222").encode(x="estimate_s:Q", y=y, tooltip=tooltip)
+    subtitle = [f"≈ {combined['estimate_s']:.2f} s, between {combined['lower_s']:.2f} and "
+                + ("?" if combined.get("upper_s") is None else f"{combined['upper_s']:.2f}") + f" s ({combined['method']})"
+                if combined.get("estimate_s") is not None else "no combined estimate",
+                "Bars: each method's bounds (open to the right: no upper bound); dots: estimates"]
+    title = _title(f"Blackout of {_migration_name(report)}", *subtitle)
+    return alt.layer(bands, points, title=title).properties(width=520, height=alt.Step(26))
+
+
+def channel_chart(migration: Migration) -> alt.Chart:
+    """Bytes per carrying (or configured) NIC of each host and direction, split TCP / RDMA, NICs
+    outside the configured live-migration networks outlined in red. [GB]"""
+    report = migration.report
+    nics = [n for n in report["nics"] if (n["carried"] or n.get("configured")) and (n["bytes"] or 0) > 0]
+    if not nics:
+        raise OptionError(f"migration {report['migration']}: no NIC byte counters in this capture")
+    frame = pl.DataFrame(
+        [{"view": f"{n['host']} {n['direction']}", "nic": n.get("name") or n["instance"], "instance": n["instance"],
+          "configured": {True: "configured", False: "NOT configured", None: "unknown"}[n.get("configured")],
+          "share": n["share"], "tcp_gb": (n["tcp_bytes"] or 0) * 1e-9, "rdma_gb": (n["rdma_bytes"] or 0) * 1e-9}
+         for n in nics]
+    ).unpivot(index=["view", "nic", "instance", "configured", "share"], on=["tcp_gb", "rdma_gb"],
+              variable_name="path", value_name="gb").with_columns(
+        path=pl.col("path").replace({"tcp_gb": "TCP (Network Interface)", "rdma_gb": "RDMA (RDMA Activity)"})
+    ).filter(pl.col("gb") > 0)
+    tooltip = [alt.Tooltip("view:N", title="Host, direction"), alt.Tooltip("nic:N", title="NIC"),
+               alt.Tooltip("instance:N", title="Perfmon instance"), alt.Tooltip("path:N", title="Path"),
+               alt.Tooltip("gb:Q", title="GB", format=".2f"), alt.Tooltip("share:Q", title="Share", format=".1%"),
+               alt.Tooltip("configured:N", title="LM network")]
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("gb:Q", title="Bytes moved [GB]", stack="zero"),
+        y=alt.Y("nic:N", title=None),
+        color=alt.Color("path:N", title="Carried over"),
+        opacity=alt.Opacity("configured:N", title="Live-migration network",
+                            scale=alt.Scale(domain=["configured", "unknown", "NOT configured"], range=[1.0, 0.8, 0.45])),
+        stroke=alt.condition("datum.configured == 'NOT configured'", alt.value("#d62728"), alt.value(None)),
+        strokeWidth=alt.value(2),
+        tooltip=tooltip,
+    ).properties(width=480, height=alt.Step(24))
+    unexpected = [f for f in report.get("findings", []) if "not among the live-migration networks" in f]
+    title = _title(f"Channels of {_migration_name(report)}", *(unexpected or ["Bytes per NIC, TCP vs RDMA"]))
+    return bars.facet(row=alt.Row("view:N", title=None), title=title)
+
+
+# ---------------------------------------------------------------------------------------------
 # Runs side by side
 
 
@@ -461,7 +538,7 @@ def comparison_chart(
     metrics = metrics or COMPARISON_METRICS
     present = {c: t for c, t in metrics.items() if c in table.columns and table[c].null_count() < table.height}
     if not present:
-        raise ValueError(f"none of the metrics {list(metrics)} has values in the table")
+        raise OptionError(f"none of the metrics {list(metrics)} has values in the table")
     names = table[by].cast(pl.String).unique(maintain_order=True).to_list()
     ids = [c for c in ("migration", "vm") if c in table.columns]
     panels = []

@@ -24,6 +24,9 @@ from kit.analysis import Analysis, analyze
 from kit.capture import Capture
 from kit.errors import KitError, OptionError
 from kit.io import load
+from kit.io.events import read_events
+from kit.io.pings import read_pings
+from kit.io.topology import read_topology
 from kit.quality import SEVERITY
 from kit.throughput import DIP_FRACTION
 
@@ -56,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--no-cache", action="store_true", help="do not use the Parquet cache")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    def side_inputs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--events", nargs="+", metavar="FILE", help="Hyper-V event exports (.evtx, wevtutil XML, Export-Csv)")
+        p.add_argument("--topology", metavar="PATH", help="PowerShell topology exports: a file or a folder (per-host subfolders)")
+        p.add_argument("--pings", metavar="FILE", help="a ping log of the VM (ping -t, Test-Connection, ping -D)")
+        p.add_argument("--ping-start", metavar="TIME", help="UTC time of the first probe, for logs without timestamps")
+        p.add_argument("--ping-interval", type=float, metavar="S", help="probe interval [s] (default: inferred, else 1)")
+
     info = sub.add_parser("info", help="what a capture holds")
     loading(info)
     info.add_argument("--json", action="store_true", help="print JSON")
@@ -75,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     analyze_.add_argument("--dip-fraction", type=float, default=DIP_FRACTION,
                           help="dip threshold as a share of the plateau (default %(default)s)")
     analyze_.add_argument("--label", action="append", metavar="KEY=VALUE", help="run metadata, e.g. mtu=9000 (repeatable)")
+    side_inputs(analyze_)
     analyze_.set_defaults(run=_analyze)
 
     report = sub.add_parser("report", help="write every chart and an offline HTML report")
@@ -84,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="chart file formats (repeatable; default png and svg)")
     report.add_argument("--vm-memory-gb", type=float, help="VM memory [GB], for the memory-transfer rate")
     report.add_argument("--mtu", type=int, help="MTU of the migration NICs [bytes] (default: inferred)")
+    side_inputs(report)
     report.set_defaults(run=_report)
 
     convert = sub.add_parser("convert", help="write the tidy (long) form")
@@ -182,7 +194,7 @@ def _analyze(args: argparse.Namespace) -> int:
         raise OptionError(f"--dip-fraction {args.dip_fraction} is not between 0 and 1")
     result = analyze(
         capture, windows=windows, vm_memory_gb=args.vm_memory_gb, mtu=args.mtu, transport=args.transport,
-        labels=labels, dip_fraction=args.dip_fraction, bin_width_gbps=args.bin_width_gbps,
+        labels=labels, dip_fraction=args.dip_fraction, bin_width_gbps=args.bin_width_gbps, **_sides(args),
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str, allow_nan=False))
@@ -196,11 +208,21 @@ def _report(args: argparse.Namespace) -> int:
 
     if not args.files:
         args.files = [str(SAMPLE)]
-    result = analyze(_load(args), vm_memory_gb=args.vm_memory_gb, mtu=args.mtu)
+    result = analyze(_load(args), vm_memory_gb=args.vm_memory_gb, mtu=args.mtu, **_sides(args))
     written = write_report(result, args.out, formats=tuple(args.format or ("png", "svg")))
     print(describe_analysis(result))
     print(f"\nwrote {len(written)} files to {args.out}/ — open {args.out / 'report.html'} in a browser (works offline)")
     return 0
+
+
+def _sides(args: argparse.Namespace) -> dict:
+    """The side inputs named on the command line, loaded."""
+    return {
+        "events": read_events(args.events, utc_offset=args.utc_offset) if args.events else None,
+        "topology": read_topology(args.topology) if args.topology else None,
+        "pings": read_pings(args.pings, start=args.ping_start, interval_s=args.ping_interval, utc_offset=args.utc_offset)
+        if args.pings else None,
+    }
 
 
 def _window(text: str) -> tuple[str, str]:
@@ -259,11 +281,21 @@ def _describe_migration(r: dict) -> str:
                 f"  steady: plateau {_g(s['plateau_gbps'])} Gbit/s, CV {_pct(s['cv'])}, {s['dip_count']} dip(s) below "
                 f"{s['dip_fraction']:.0%} of plateau, {_pct(s['at_plateau_share'])} of the transfer at plateau"
             )
+    b = r.get("blackout") or {}
+    if b.get("estimate_s") is not None:
+        upper = "?" if b["upper_s"] is None else f"{b['upper_s']:.2f}"
+        lines.append(f"  blackout ≈ {b['estimate_s']:.2f} s, between {b['lower_s']:.2f} and {upper} s ({b['method']})")
+    if r.get("clock_offset_s") is not None and abs(r["clock_offset_s"]) > (r.get("clock_uncertainty_s") or 0):
+        lines.append(
+            f"  clocks: {r['destination'] or '?'} is {r['clock_offset_s']:+.3f} s (± {r['clock_uncertainty_s']:.3f}) "
+            "off its partner; shown on one time axis"
+        )
     for n in r["nics"]:
         if n["carried"]:
             lines.append(
                 f"  NIC {n['host']} {n['direction']}: {n['instance']}: {n['bytes'] / 1e9:.2f} GB ({_pct(n['share'])}), "
-                f"mean {_g(n['mean_gbps'])} Gbit/s = {_g(n['pct_of_link'])} % of {_g(n['link_gbps'])} Gbit/s"
+                + ("" if n.get("configured") is None else "configured for LM, " if n["configured"] else "NOT configured for LM, ")
+                + f"mean {_g(n['mean_gbps'])} Gbit/s = {_g(n['pct_of_link'])} % of {_g(n['link_gbps'])} Gbit/s"
                 + (f", RDMA {n['rdma_bytes'] / 1e9:.2f} GB" if n["rdma_bytes"] else "")
             )
     for c in r["cores"]:

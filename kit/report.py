@@ -16,7 +16,8 @@ import polars as pl
 
 from kit.analysis import Analysis, Leg
 from kit.charts import (
-    THEME, comparison_chart, core_bars, core_heatmap, cdf_chart, histogram_chart, throughput_chart,
+    THEME, blackout_chart, cdf_chart, channel_chart, comparison_chart, core_bars, core_heatmap, histogram_chart,
+    throughput_chart,
 )
 from kit.cores import SEP
 from kit.export import save, vega_script
@@ -74,7 +75,8 @@ def write_report(
 def report_charts(analysis: Analysis) -> dict[str, alt.TopLevelMixin]:
     """Every chart of a test by file name: throughput of each migration host and direction, the
     throughput distribution and CDF, per host the core heatmap, per migration the receive cores'
-    bars, and the migrations side by side when there are several."""
+    bars, the channels (bytes per NIC, TCP / RDMA, configured or not) and the blackout bounds, and
+    the migrations side by side when there are several."""
     charts: dict[str, alt.TopLevelMixin] = {}
     legs = [(m, leg) for m in analysis.migrations for leg in m.legs]
     sides = list(dict.fromkeys((leg.host, leg.direction) for _, leg in legs if (leg.host, leg.direction) in analysis.traffic))
@@ -93,6 +95,12 @@ def report_charts(analysis: Analysis) -> dict[str, alt.TopLevelMixin]:
         if leg.role == "destination" and _has_cores(leg):
             expected = next((c["expected_active"] for c in migration.report["cores"] if c["host"] == leg.host), None)
             charts[_slug(f"cores-{migration.report['migration']}-{leg.host}")] = core_bars(leg, expected=expected)
+    for migration in analysis.migrations:
+        number = migration.report["migration"]
+        if any(n["carried"] for n in migration.report["nics"]):
+            charts[f"channels-{number}"] = channel_chart(migration)
+        if (migration.report.get("blackout") or {}).get("methods"):
+            charts[f"blackout-{number}"] = blackout_chart(migration)
     if len(analysis.migrations) > 1:
         table = analysis.table().with_columns(run=pl.format("#{} {}", "migration", pl.col("vm").fill_null("")))
         charts["comparison"] = comparison_chart(table)

@@ -266,6 +266,37 @@ def drain(
 
 
 @dataclass(frozen=True)
+class SideInputs:
+    """What :func:`generate` also writes beside the perfmon CSVs: events, topology and pings.
+
+    Attributes:
+        events: The ``Microsoft-Windows-Hyper-V-VMMS-Admin`` event 20415 of every migration, on
+            its source host, as ``wevtutil qe /f:xml`` text and as ``Get-WinEvent | Export-Csv``
+            (PowerShell 7, English message, local ``M/d/yyyy h:mm:ss tt`` times). [bool]
+        topology: Per host ``ConvertTo-Json`` of Get-NetAdapter, Get-NetAdapterRdma,
+            Get-NetAdapterRss, Get-VMHost and Get-VMMigrationNetwork, and on the source host
+            (the SMB client) Get-SmbMultichannelConnection -IncludeNotSelected. [bool]
+        pings: A client pinging the first VM all through the capture: Linux ``ping -D -O`` at
+            ``linux_ping_interval_s`` and Windows ``ping -t`` time-stamped with Get-Date. [bool]
+        lm_networks: Descriptions of the NICs whose subnets are the hosts' live-migration
+            networks (Get-VMMigrationNetwork); None = every migration NIC. SMB Multichannel
+            still uses every migration NIC: the others are the "unexpected" ones. [text]
+        network_relearn_s: Time the VM stays unreachable after it resumes (ARP / MAC re-learn):
+            pings are lost from the blackout start until this long after its end. [s]
+        linux_ping_interval_s: Probe interval of the Linux ping (``-i``). [s]
+        ping_address: IP address of the pinged VM. [text]
+    """
+
+    events: bool = True
+    topology: bool = True
+    pings: bool = True
+    lm_networks: tuple[str, ...] | None = None
+    network_relearn_s: float = 0.15
+    linux_ping_interval_s: float = 0.2
+    ping_address: str = "10.20.0.15"
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Two hosts, their NICs, what was logged on them, and the live migrations between them.
 
@@ -316,6 +347,8 @@ class Scenario:
         power_plan: Power plan of both hosts, a label only (set ``rx_mb_s_per_core`` for its
             effect). [text]
         description: What the test is, for people comparing runs. [text]
+        side_inputs: Also write events, topology exports and ping logs (:class:`SideInputs`);
+            None = only the perfmon CSVs and ``truth.json``.
     """
 
     name: str
@@ -358,6 +391,7 @@ class Scenario:
     per_processor_nic_counters: bool = False
     power_plan: str = "Balanced"
     description: str = ""
+    side_inputs: SideInputs | None = None
 
     def __post_init__(self) -> None:
         problems = self._problems()
@@ -392,6 +426,7 @@ class Scenario:
             "max_passes must be >= 2": self.max_passes >= 2,
             "compression_ratio must be >= 1": self.compression_ratio >= 1,
             "receive_cores must give connections_per_nic distinct LPs per wire NIC": self._receive_cores_ok(),
+            "side_inputs.lm_networks must name migration NICs": self._lm_networks_ok(),
         }
         return [text for text, ok in checks.items() if not ok]
 
@@ -411,6 +446,11 @@ class Scenario:
             and len(set(flat)) == len(flat)
             and all(0 <= lp < self.logical_processors for lp in flat)
         )
+
+    def _lm_networks_ok(self) -> bool:
+        chosen = None if self.side_inputs is None else self.side_inputs.lm_networks
+        migration = {nic.description for nic in self.nics if nic.role == "migration"}
+        return chosen is None or (bool(chosen) and set(chosen) <= migration)
 
     def _connections_fit(self) -> bool:
         groups = self._groups()
@@ -483,6 +523,9 @@ class GeneratedTest:
     scenario: Scenario
     csv: dict[str, bytes]
     truth: dict[str, Any]
+    side: dict[str, bytes] = field(default_factory=dict)
+    """Side inputs (``Scenario.side_inputs``) by path relative to the test folder, exactly as
+    written: ``events/…``, ``topology/<HOST>/…``, ``pings/…``. [bytes]"""
 
     def truth_json(self) -> str:
         """``truth`` as written to ``truth.json``: indent 2, sorted keys, final newline."""
@@ -613,17 +656,21 @@ def generate(scenario: Scenario) -> GeneratedTest:
         csv[host] = _render_csv(scenario, host, written, columns)
         totals[host] = {nic.instance: _nic_totals(series) for nic, series in zip(scenario.nics, nic_series)}
     truth = _truth(scenario, timeline, csv, totals, cores)
-    return GeneratedTest(scenario, csv, truth)
+    side: dict[str, bytes] = {}
+    if scenario.side_inputs is not None:  # own rng: the perfmon CSVs stay as they are without it
+        side, truth["side_inputs"] = _side_inputs(scenario, timeline, truth, np.random.default_rng([scenario.seed, 4]))
+    return GeneratedTest(scenario, csv, truth, side)
 
 
 def write(scenario: Scenario, directory: str | Path) -> list[Path]:
-    """Write ``<directory>/<name>/<HOST>.csv`` per host and ``truth.json``; return the paths."""
+    """Write ``<directory>/<name>/<HOST>.csv`` per host, the side inputs (if any) and
+    ``truth.json``; return the paths."""
     test = generate(scenario)
     folder = Path(directory) / scenario.name
-    folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for host, data in test.csv.items():
-        path = folder / f"{host}.csv"
+    for name, data in [*((f"{host}.csv", data) for host, data in test.csv.items()), *test.side.items()]:
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         paths.append(path)
     truth_path = folder / "truth.json"
@@ -1373,6 +1420,8 @@ def _scenario_dict(sc: Scenario) -> dict[str, Any]:
     data["nics"] = [asdict(nic) for nic in sc.nics]
     data["migrations"] = [asdict(m) for m in sc.migrations]
     data["receive_cores"] = None if sc.receive_cores is None else [list(c) for c in sc.receive_cores]
+    if sc.side_inputs is None:  # the truth of scenarios without side inputs stays as it was
+        del data["side_inputs"]
     return data
 
 
@@ -1395,7 +1444,366 @@ def _iso(origin: datetime, ms: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Side inputs: events, topology exports and ping logs (Scenario.side_inputs)
+
+_VMMS_PROVIDER = ("Microsoft-Windows-Hyper-V-VMMS", "{6066F867-7CA1-4418-85FD-36E3F9C0600C}")
+_VMMS_CHANNEL = "Microsoft-Windows-Hyper-V-VMMS-Admin"
+_WINEVENT_COLUMNS = (
+    "Message", "Id", "Version", "Qualifiers", "Level", "Task", "Opcode", "Keywords", "RecordId", "ProviderName",
+    "ProviderId", "LogName", "ProcessId", "ThreadId", "MachineName", "UserId", "TimeCreated", "ActivityId",
+    "RelatedActivityId", "ContainerLog", "MatchedQueryIds", "Bookmark", "LevelDisplayName", "OpcodeDisplayName",
+    "TaskDisplayName", "KeywordsDisplayNames", "Properties",
+)
+_PERFORMANCE_OPTION = {"tcp": 0, "compression": 1, "smb": 2, "smb-direct": 2}
+"""Get-VMHost VirtualMachineMigrationPerformanceOption as ConvertTo-Json writes it (TCPIP, Compression, SMB)."""
+_HOST_OCTET = {"source": 11, "destination": 12}
+_FIRST_IF_INDEX = {"source": 4, "destination": 3}
+_US_STAMP = "%-m/%-d/%Y %-I:%M:%S %p"
+"""en-US culture date and time (Get-Date's default text there)."""
+_WINDOWS_PING_TIMEOUT_MS = 4000
+_WINDOWS_PING_GAP_MS = 1000
+
+
+def _side_inputs(
+    sc: Scenario, tl: _Timeline, truth: dict[str, Any], rng: np.random.Generator
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The side-input files of ``sc`` and their truth (``truth["side_inputs"]``)."""
+    si = sc.side_inputs
+    assert si is not None
+    origin = sc.start_local + timedelta(minutes=sc.bias_minutes)
+    files: dict[str, bytes] = {}
+    facts: dict[str, Any] = {"utc_offset": _utc_offset_text(-sc.bias_minutes)}
+    if si.events:
+        event_files, facts["events"] = _event_files(sc, tl, origin, rng)
+        files |= event_files
+    if si.topology:
+        topology_files, facts["topology"] = _topology_files(sc, tl, truth)
+        files |= topology_files
+    if si.pings:
+        ping_files, facts["pings"] = _ping_files(sc, tl, origin, rng)
+        files |= ping_files
+    facts["files"] = sorted(files)
+    return files, facts
+
+
+def _utc_offset_text(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _event_files(
+    sc: Scenario, tl: _Timeline, origin: datetime, rng: np.random.Generator
+) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+    """Event 20415 of each migration on its source host (that host's clock), XML and CSV."""
+    hosts = {"source": sc.source_host, "destination": sc.destination_host}
+    vm_ids = {vm: str(uuid.UUID(bytes=rng.bytes(16), version=4)).upper() for vm in tl.vm_traffic}
+    rows = []
+    for m in tl.migrations:
+        logged_ms = m.lm_end + _offset_ms(sc, m.sender) + float(rng.uniform(5, 200))
+        rows.append({
+            "host": hosts[m.sender], "vm": m.spec.vm_name, "vm_id": vm_ids[m.spec.vm_name],
+            "time": origin + timedelta(milliseconds=logged_ms), "blackout_text": f"{m.spec.blackout_s:.1f}",
+            "blackout_s": m.spec.blackout_s, "migration": m.index,
+        })
+    files = {}
+    for host in dict.fromkeys(r["host"] for r in rows):
+        mine = [r | {"record_id": 52262 + 3 * k} for k, r in enumerate(r for r in rows if r["host"] == host)]
+        files[f"events/{host}-vmms-admin.xml"] = "".join(_event_xml(r) + "\r\n" for r in mine).encode("utf-8")
+        files[f"events/{host}-vmms-admin.csv"] = _winevent_csv(mine, -sc.bias_minutes)
+    facts = [
+        {"migration": r["migration"], "host": r["host"], "vm": r["vm"], "vm_id": r["vm_id"],
+         "time_utc": r["time"].isoformat(timespec="microseconds") + "Z", "blackout_text": r["blackout_text"],
+         "blackout_s": float(r["blackout_text"])}
+        for r in rows
+    ]
+    return files, facts
+
+
+def _event_xml(row: dict[str, Any]) -> str:
+    """One event as ``wevtutil qe /f:xml`` prints it (one line, no root element)."""
+    stamp = row["time"].isoformat(timespec="microseconds") + "0Z"  # 100 ns ticks
+    return (
+        '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
+        f'<Provider Name="{_VMMS_PROVIDER[0]}" Guid="{_VMMS_PROVIDER[1]}"/><EventID>20415</EventID>'
+        "<Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode>"
+        f'<Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime="{stamp}"/>'
+        f'<EventRecordID>{row["record_id"]}</EventRecordID><Correlation/>'
+        f'<Execution ProcessID="4900" ThreadID="11504"/><Channel>{_VMMS_CHANNEL}</Channel>'
+        f'<Computer>{row["host"].lower()}.lab.local</Computer><Security UserID="S-1-5-18"/></System>'
+        '<UserData><VmlEventLog xmlns:auto-ns2="http://schemas.microsoft.com/win/2004/08/events" '
+        'xmlns="http://www.microsoft.com/Windows/Virtualization/Events">'
+        f'<Parameter0>{row["vm"]}</Parameter0><Parameter1>{row["vm_id"]}</Parameter1>'
+        f'<Parameter2>{row["blackout_text"]}</Parameter2></VmlEventLog></UserData></Event>'
+    )
+
+
+def _winevent_csv(rows: list[dict[str, Any]], offset_minutes: int) -> bytes:
+    """``Get-WinEvent … | Export-Csv`` (PowerShell 7: no #TYPE line), newest first, local times."""
+    frame = pl.DataFrame({
+        "Message": [
+            "The Virtual Machine Management service successfully completed the live migration of virtual machine  "
+            f"'{r['vm']}' with a blackout time of {r['blackout_text']} seconds (VMID {r['vm_id']})."
+            for r in rows
+        ],
+        "RecordId": [r["record_id"] for r in rows],
+        "MachineName": [f"{r['host'].lower()}.lab.local" for r in rows],
+        "TimeCreated": [r["time"] + timedelta(minutes=offset_minutes) for r in rows],
+    }).reverse()
+    fixed = {
+        "Id": "20415", "Version": "0", "Qualifiers": None, "Level": "4", "Task": "0", "Opcode": "0",
+        "Keywords": "-9223372036854775808", "ProviderName": _VMMS_PROVIDER[0],
+        "ProviderId": _VMMS_PROVIDER[1].strip("{}").lower(), "LogName": _VMMS_CHANNEL, "ProcessId": "4900",
+        "ThreadId": "11504", "UserId": "S-1-5-18", "ActivityId": None, "RelatedActivityId": None,
+        "ContainerLog": _VMMS_CHANNEL, "MatchedQueryIds": "System.UInt32[]",
+        "Bookmark": "System.Diagnostics.Eventing.Reader.EventBookmark", "LevelDisplayName": "Information",
+        "OpcodeDisplayName": "Info", "TaskDisplayName": None,
+        "KeywordsDisplayNames": "System.Collections.ObjectModel.ReadOnlyCollection`1[System.String]",
+        "Properties": "System.Collections.Generic.List`1[System.Diagnostics.Eventing.Reader.EventProperty]",
+    }
+    table = frame.with_columns(
+        pl.col("RecordId").cast(pl.String), pl.col("TimeCreated").dt.strftime(_US_STAMP),
+        *[pl.lit(v, pl.String).alias(k) for k, v in fixed.items()],
+    ).select(_WINEVENT_COLUMNS)
+    return table.write_csv(quote_style="non_numeric", line_terminator="\r\n").encode("utf-8")
+
+
+def _nic_names(sc: Scenario) -> dict[Nic, str]:
+    """Adapter names (Get-NetAdapter Name): ``Management`` or ``SLOT 6 Port <n>``."""
+    ports = iter(range(1, len(sc.nics) + 1))
+    return {nic: "Management" if nic.role == "management" else f"SLOT 6 Port {next(ports)}" for nic in sc.nics}
+
+
+def _subnets(sc: Scenario) -> dict[Nic, str]:
+    """Each NIC's /24 (``10.10.<n>.0`` for migration NICs, ``192.168.<n>.0`` for the others)."""
+    migration = iter(range(1, len(sc.nics) + 1))
+    other = iter(range(10, 10 + len(sc.nics)))
+    return {
+        nic: f"10.10.{next(migration)}.0/24" if nic.role == "migration" else f"192.168.{next(other)}.0/24"
+        for nic in sc.nics
+    }
+
+
+def _ip(subnet: str, role: str) -> str:
+    return subnet.rsplit(".", 1)[0] + f".{_HOST_OCTET[role]}"
+
+
+def _topology_files(sc: Scenario, tl: _Timeline, truth: dict[str, Any]) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """Per host ConvertTo-Json exports; SMB Multichannel connections on every sending host."""
+    si = sc.side_inputs
+    assert si is not None
+    names, subnets = _nic_names(sc), _subnets(sc)
+    lm = set(si.lm_networks) if si.lm_networks is not None else {n.description for n in sc.nics if n.role == "migration"}
+    hosts = {"source": sc.source_host, "destination": sc.destination_host}
+    index = {role: {nic: _FIRST_IF_INDEX[role] + 2 * i for i, nic in enumerate(sc.nics)} for role in hosts}
+    lm_subnets = [subnets[nic] for nic in sc.nics if nic.description in lm]
+    files = {}
+    for role, host in hosts.items():
+        folder = f"topology/{host}/"
+        files[folder + "adapters.json"] = _json([
+            {"Name": names[nic], "InterfaceDescription": nic.description, "ifIndex": index[role][nic], "Status": "Up",
+             "MacAddress": f"24-8A-07-{_HOST_OCTET[role]:02X}-00-{i + 1:02X}", "LinkSpeed": f"{nic.link_gbps:g} Gbps",
+             "MtuSize": nic.mtu,
+             "Speed": round(nic.link_gbps * 1e9)}
+            for i, nic in enumerate(sc.nics)
+        ])
+        rdma = [nic for nic in sc.nics if nic.rdma_capable]
+        if rdma:
+            files[folder + "rdma.json"] = _json([
+                {"Name": names[nic], "InterfaceDescription": nic.description, "Enabled": sc.transport == "smb-direct"}
+                for nic in rdma
+            ])
+        files[folder + "rss.json"] = _json([
+            {"Name": names[nic], "InterfaceDescription": nic.description, "Enabled": True,
+             "NumberOfReceiveQueues": 8 if nic.role == "migration" else 2, "Profile": 4, "BaseProcessorGroup": 0,
+             "BaseProcessorNumber": 0, "MaxProcessorGroup": 0, "MaxProcessorNumber": sc.logical_processors - 1,
+             "MaxProcessors": 4 if nic.role == "migration" else 1, "NumaNode": 0}
+            for nic in sc.nics
+        ])
+        files[folder + "vmhost.json"] = _json([{
+            "ComputerName": host, "VirtualMachineMigrationEnabled": True, "UseAnyNetworkForMigration": False,
+            "VirtualMachineMigrationPerformanceOption": _PERFORMANCE_OPTION[sc.transport],
+            "VirtualMachineMigrationAuthenticationType": 1, "MaximumVirtualMachineMigrations": 2,
+            "MaximumStorageMigrations": 2,
+        }])
+        files[folder + "migration-networks.json"] = _json([
+            {"Subnet": subnet, "Priority": k, "ComputerName": host} for k, subnet in enumerate(lm_subnets)
+        ])
+    senders = {m.sender for m in tl.migrations}
+    if sc.transport.startswith("smb"):
+        for role in senders:
+            peer = "destination" if role == "source" else "source"
+            files[f"topology/{hosts[role]}/smb-multichannel.json"] = _json([
+                _smb_connection(sc, nic, names[nic], subnets[nic], hosts[peer], index[role][nic], index[peer][nic], role)
+                for nic in sc.nics
+            ])
+    wire = {nic.instance for nic in sc.wire_nics}
+    unexpected = [nic.instance for nic in sc.wire_nics if nic.description not in lm]
+    facts = {
+        "lm_subnets": lm_subnets,
+        "nics": {
+            nic.instance: {
+                "name": names[nic], "subnet": subnets[nic], "lm_network": nic.description in lm,
+                "carries": nic.instance in wire,
+                "ip": {hosts[r]: _ip(subnets[nic], r) for r in hosts},
+                "if_index": {hosts[r]: index[r][nic] for r in hosts},
+            }
+            for nic in sc.nics
+        },
+        "unexpected_nics": unexpected,
+        "unexpected_share": [
+            {inst: m["bytes_per_nic"][inst] / m["bytes_total"] for inst in unexpected} for m in truth["migrations"]
+        ],
+    }
+    return files, facts
+
+
+def _smb_connection(
+    sc: Scenario, nic: Nic, name: str, subnet: str, server: str, client_index: int, server_index: int, role: str
+) -> dict[str, Any]:
+    """One Get-SmbMultichannelConnection -IncludeNotSelected row: wire NICs selected, others not."""
+    selected = nic in sc.wire_nics
+    rdma = nic.rdma_capable and sc.transport == "smb-direct"
+    peer = "destination" if role == "source" else "source"
+    return {
+        "ServerName": server, "ClientInterfaceIndex": client_index, "ServerInterfaceIndex": server_index,
+        "ServerIpAddress": _ip(subnet, peer), "ClientIpAddress": _ip(subnet, role),
+        "ClientInterfaceFriendlyName": name, "Selected": selected, "ClientRSSCapable": True,
+        "ServerRSSCapable": True, "ClientRdmaCapable": rdma, "ServerRdmaCapable": rdma,
+        "ClientLinkSpeed": round(nic.link_gbps * 1e9), "ServerLinkSpeed": round(nic.link_gbps * 1e9),
+        "MaxChannels": sc.connections_per_nic if selected else 4, "CurrentChannels": sc.connections_per_nic if selected else 0,
+        "Failed": False, "FailureCount": 0, "SmbInstance": 0,
+    }
+
+
+def _json(items: list[dict[str, Any]]) -> bytes:
+    """ConvertTo-Json text (PowerShell 7, UTF-8): one object alone, several as an array."""
+    return (json.dumps(items[0] if len(items) == 1 else items, indent=2) + "\r\n").encode("utf-8")
+
+
+def _ping_files(
+    sc: Scenario, tl: _Timeline, origin: datetime, rng: np.random.Generator
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """A client pinging the first VM: lost probes from each blackout start to its end + re-learn."""
+    si = sc.side_inputs
+    assert si is not None
+    vm = min(tl.migrations, key=lambda m: m.lm_start).spec.vm_name
+    outages = sorted(
+        (float(m.blackout_start), m.blackout_end + si.network_relearn_s * 1000) for m in tl.migrations if m.spec.vm_name == vm
+    )
+    epoch_ms = (origin - datetime(1970, 1, 1)).total_seconds() * 1000
+    linux, linux_lost = _linux_ping(si, tl.ticks, outages, epoch_ms, rng)
+    windows, windows_lost = _windows_ping(si, tl.ticks, outages, origin, -sc.bias_minutes, rng)
+    facts = {
+        "vm": vm,
+        "address": si.ping_address,
+        "outages": [
+            {"start_utc": _iso(origin, a), "end_utc": _iso(origin, b), "seconds": (b - a) / 1000} for a, b in outages
+        ],
+        "linux": {"file": "pings/ping-linux.txt", "interval_s": si.linux_ping_interval_s, "lost": linux_lost},
+        "windows": {"file": "pings/ping-windows.txt", "interval_s": _WINDOWS_PING_GAP_MS / 1000, "lost": windows_lost},
+    }
+    return {"pings/ping-linux.txt": linux, "pings/ping-windows.txt": windows}, facts
+
+
+def _lost(sends: np.ndarray, outages: list[tuple[float, float]]) -> np.ndarray:
+    """Probes sent while the VM is unreachable. [bool]"""
+    return np.any([(sends >= a) & (sends < b) for a, b in outages], axis=0)
+
+
+def _linux_ping(
+    si: SideInputs, ticks: int, outages: list[tuple[float, float]], epoch_ms: float, rng: np.random.Generator
+) -> tuple[bytes, int]:
+    """``ping -D -O -i <interval> <address>``: epoch stamps, ``no answer yet`` for each lost probe."""
+    step = si.linux_ping_interval_s * 1000
+    sends = 500.0 + step * np.arange(int((ticks - 500 - step) // step)) + rng.uniform(0, 2, int((ticks - 500 - step) // step))
+    lost = _lost(sends, outages)
+    rtt = rng.uniform(0.25, 0.45, sends.size)
+    following = np.append(sends[1:], sends[-1] + step)
+    printed = np.where(lost, following, sends + rtt)  # -O reports a lost probe when it sends the next
+    micros = np.round((epoch_ms + printed) * 1000).astype(np.int64)
+    probes = pl.DataFrame({"seq": np.arange(1, sends.size + 1), "lost": lost, "rtt": rtt, "us": micros})
+    stamp = pl.format("[{}.{}] ", pl.col("us") // 1_000_000, (pl.col("us") % 1_000_000).cast(pl.String).str.zfill(6))
+    reply = f"64 bytes from {si.ping_address}: icmp_seq={{}} ttl=128 time={{}} ms"
+    lines = probes.select(
+        stamp + pl.when(pl.col("lost"))
+        .then(pl.format("no answer yet for icmp_seq={}", "seq"))
+        .otherwise(pl.format(reply, "seq", pl.col("rtt").round(3)))
+    ).to_series().to_list()
+    received = int((~lost).sum())
+    ok_rtt = rtt[~lost]
+    footer = [
+        "", f"--- {si.ping_address} ping statistics ---",
+        f"{sends.size} packets transmitted, {received} received, {100 * (1 - received / sends.size):.4g}% packet loss, "
+        f"time {round(sends[-1] - sends[0])}ms",
+        f"rtt min/avg/max/mdev = {ok_rtt.min():.3f}/{ok_rtt.mean():.3f}/{ok_rtt.max():.3f}/{ok_rtt.std():.3f} ms",
+    ]
+    header = f"PING {si.ping_address} ({si.ping_address}) 56(84) bytes of data."
+    return ("\n".join([header, *lines, *footer]) + "\n").encode("ascii"), int(lost.sum())
+
+
+def _windows_ping(
+    si: SideInputs, ticks: int, outages: list[tuple[float, float]], origin: datetime, offset_minutes: int,
+    rng: np.random.Generator,
+) -> tuple[bytes, int]:
+    """``ping -t <address> | ForEach-Object {"{0} - {1}" -f (Get-Date),$_} > file`` (PowerShell 5.1:
+    UTF-16 LE): a probe a second after the last reply, 4 s time-out and a second more after a loss."""
+    sends, lost, t = [], [], 1000.0
+    for a, b in outages:  # regular probes up to the outage, then lost ones every 5 s while it lasts
+        regular = t + _WINDOWS_PING_GAP_MS * np.arange(max(0, math.ceil((a - t) / _WINDOWS_PING_GAP_MS)))
+        t = t + _WINDOWS_PING_GAP_MS * regular.size
+        missed = t + (_WINDOWS_PING_TIMEOUT_MS + _WINDOWS_PING_GAP_MS) * np.arange(
+            max(0, math.ceil((b - t) / (_WINDOWS_PING_TIMEOUT_MS + _WINDOWS_PING_GAP_MS)))
+        )
+        t = t + (_WINDOWS_PING_TIMEOUT_MS + _WINDOWS_PING_GAP_MS) * missed.size
+        sends += [regular, missed]
+        lost += [np.zeros(regular.size, dtype=bool), np.ones(missed.size, dtype=bool)]
+    tail = t + _WINDOWS_PING_GAP_MS * np.arange(max(0, int((ticks - _WINDOWS_PING_TIMEOUT_MS - t) // _WINDOWS_PING_GAP_MS)))
+    send = np.concatenate([*sends, tail])
+    loss = np.concatenate([*lost, np.zeros(tail.size, dtype=bool)])
+    rtt = rng.uniform(0.2, 2.5, send.size)
+    printed = np.where(loss, send + _WINDOWS_PING_TIMEOUT_MS, send + rtt)
+    local = np.datetime64(origin + timedelta(minutes=offset_minutes), "ms")
+    probes = pl.DataFrame({
+        "at": pl.Series(local + np.round(printed).astype("timedelta64[ms]")), "lost": loss, "rtt": rtt,
+    }).with_columns(stamp=pl.col("at").dt.strftime(_US_STAMP))
+    body = (
+        pl.when(pl.col("lost")).then(pl.lit("Request timed out."))
+        .when(pl.col("rtt") < 1).then(pl.lit(f"Reply from {si.ping_address}: bytes=32 time<1ms TTL=128"))
+        .otherwise(pl.format(f"Reply from {si.ping_address}: bytes=32 time={{}}ms TTL=128", pl.col("rtt").floor().cast(pl.Int64)))
+    )
+    lines = probes.select(pl.format("{} - {}", "stamp", body)).to_series().to_list()
+    first = probes["stamp"][0]
+    head = [f"{first} - ", f"{first} - Pinging {si.ping_address} with 32 bytes of data:"]
+    return ("\ufeff" + "\r\n".join([*head, *lines]) + "\r\n").encode("utf-16-le"), int(loss.sum())
+
+
+# ---------------------------------------------------------------------------------------------
 # Bundled and seed scenarios (module end: they need the helpers above)
+
+
+_MANAGEMENT_NIC = DEFAULT_NICS[2]
+_X710 = Nic("Intel(R) Ethernet Controller X710 for 10GbE SFP+", 10.0, 1500, False)
+_X710_JUMBO = Nic(_X710.description, 10.0, 9000, False)
+_CX5 = (
+    Nic("Mellanox ConnectX-5 Adapter", 25.0, 9000, True),
+    Nic("Mellanox ConnectX-5 Adapter #2", 25.0, 9000, True),
+)
+_X710_2 = Nic("Intel(R) Ethernet Controller X710 for 10GbE SFP+ #2", 10.0, 1500, False)
+_X710_2_JUMBO = Nic(_X710_2.description, 10.0, 9000, False)
+_VM_55_GB = 55e9 / 2**30
+"""The 55 GB (10^9 bytes) VM of the comparison the kit is built around. [GiB]"""
+
+
+def _comparison_run(
+    name: str, seed: int, transport: Transport, nics: tuple[Nic, ...], description: str, **changes: Any
+) -> Scenario:
+    """A bundled run of the 55 GB VM (dirtying 50 MB/s, 0.8 s blackout), High performance plan by
+    default; 15 s idle either side keeps the committed files small."""
+    return Scenario(
+        name, seed=seed, transport=transport, nics=nics, description=description, vm_memory_gib=_VM_55_GB,
+        dirty_rate_mb_s=50.0, blackout_s=0.8, idle_before_s=15.0, idle_after_s=15.0,
+        **{"power_plan": "High performance", **changes},
+    )
 
 
 BUNDLED: tuple[Scenario, ...] = (
@@ -1418,6 +1826,50 @@ BUNDLED: tuple[Scenario, ...] = (
         bias_minutes=-60,
         description="One 16 GiB VM over SMB Multichannel on 2 x 10 GbE (jumbo frames): 2 x 4 receive cores.",
     ),
+    _comparison_run(
+        "tcp-1x10g-mtu1500-55gb", 201, "tcp", (_X710, _MANAGEMENT_NIC),
+        "A 55 GB VM over TCP/IP on one 10 GbE NIC, MTU 1500, Balanced plan: about 70 s, bound by its one receive core.",
+        rx_mb_s_per_core=940.0, power_plan="Balanced",
+    ),
+    _comparison_run(
+        "tcp-1x10g-jumbo-55gb", 202, "tcp", (_X710_JUMBO, _MANAGEMENT_NIC),
+        "As tcp-1x10g-mtu1500-55gb with jumbo frames (MTU 9000): fewer packets per byte, still bound by the one "
+        "receive core on the Balanced plan (about 62 s).",
+        rx_mb_s_per_core=1030.0, power_plan="Balanced",
+    ),
+    _comparison_run(
+        "tcp-1x10g-jumbo-highperf-55gb", 203, "tcp", (_X710_JUMBO, _MANAGEMENT_NIC),
+        "As tcp-1x10g-jumbo-55gb with power settings optimised (High performance plan): the receive core keeps "
+        "up and the NIC sets the pace (about 54 s).",
+        rx_mb_s_per_core=3000.0,
+    ),
+    _comparison_run(
+        "smb-2x10g-mixed-mtu-55gb", 204, "smb", (_X710_JUMBO, _X710_2, _MANAGEMENT_NIC),
+        "The 55 GB VM over SMB Multichannel on two 10 GbE NICs, one with jumbo frames and one without: about 31 s.",
+        link_efficiency=0.855,
+    ),
+    _comparison_run(
+        "smb-2x10g-jumbo-55gb", 205, "smb", (_X710_JUMBO, _X710_2_JUMBO, _MANAGEMENT_NIC),
+        "The 55 GB VM over SMB Multichannel on two 10 GbE NICs, both with jumbo frames: about 28 s. With events, "
+        "topology (only the first NIC is a live-migration network) and pings.",
+        link_efficiency=0.935, side_inputs=SideInputs(lm_networks=(_X710_JUMBO.description,)),
+    ),
+    Scenario(
+        "drain-6x9gb-smb-2x10g",
+        seed=206,
+        transport="smb",
+        nics=(_X710_JUMBO, _X710_2_JUMBO, _MANAGEMENT_NIC),
+        link_efficiency=0.935,
+        power_plan="High performance",
+        migrations=drain((9e9 / 2**30,) * 6, start_s=15.0, every_s=12.0, at_a_time=2, dirty_rate_mb_s=50.0),
+        idle_after_s=15.0,
+        description="Six 9 GB VMs, two at a time, over SMB Multichannel on two 10 GbE NICs (jumbo frames).",
+    ),
+    _comparison_run(
+        "smb-direct-2x10g-55gb", 207, "smb-direct", DEFAULT_NICS,
+        "The 55 GB VM over SMB Direct (RDMA) on two 10 GbE RoCE NICs: the Network Interface counters stay quiet "
+        "while RDMA Activity carries the bytes, and no receive core works.",
+    ),
 )
 """Scenarios whose output is committed under ``data/``."""
 
@@ -1427,13 +1879,6 @@ def write_bundled(directory: str | Path) -> list[Path]:
     return [path for scenario in BUNDLED for path in write(scenario, directory)]
 
 
-_MANAGEMENT_NIC = DEFAULT_NICS[2]
-_X710 = Nic("Intel(R) Ethernet Controller X710 for 10GbE SFP+", 10.0, 1500, False)
-_X710_JUMBO = Nic(_X710.description, 10.0, 9000, False)
-_CX5 = (
-    Nic("Mellanox ConnectX-5 Adapter", 25.0, 9000, True),
-    Nic("Mellanox ConnectX-5 Adapter #2", 25.0, 9000, True),
-)
 _DRAIN_GIB = (8.0, 4.0, 16.0, 6.0, 12.0, 8.0)
 
 

@@ -904,3 +904,88 @@ def test_smb_direct_has_no_core_limit(seeded) -> None:
     for instance, wire in m["bytes_per_nic"].items():
         inbound = loaded.values("HV02", "RDMA Activity", instance, "RDMA Inbound Bytes/sec")
         assert loaded.integral("HV02", inbound) == pytest.approx(wire, rel=1e-9)
+
+
+# --- side inputs: events, topology exports, ping logs ------------------------------------------
+
+
+def test_side_inputs_are_opt_in(test: synth.GeneratedTest) -> None:
+    assert test.side == {} and "side_inputs" not in test.truth and "side_inputs" not in test.truth["scenario"]
+
+
+@pytest.fixture(scope="module")
+def side(tmp_path_factory: pytest.TempPathFactory):
+    scenario = replace(
+        BUNDLED, name="side", vm_memory_gib=4.0, clock_offset_s=2.0, blackout_s=0.75,
+        side_inputs=synth.SideInputs(lm_networks=(BUNDLED.nics[0].description,)),
+    )
+    folder = tmp_path_factory.mktemp("side")
+    written = synth.write(scenario, folder)
+    return scenario, folder / scenario.name, written, synth.generate(scenario)
+
+
+def test_side_inputs_are_written_and_leave_the_capture_as_it_was(side) -> None:
+    scenario, folder, written, test = side
+    side_files = [p.relative_to(folder).as_posix() for p in written if p.parent != folder]
+    assert sorted(side_files) == test.truth["side_inputs"]["files"] == sorted(test.side)
+    plain = synth.generate(replace(scenario, side_inputs=None))
+    assert plain.csv == test.csv  # side inputs draw from their own rng
+
+
+def test_events_read_without_warnings_with_the_rounded_blackout(side) -> None:
+    from kit.io.events import read_events
+
+    scenario, folder, _, test = side
+    facts = test.truth["side_inputs"]
+    [event] = facts["events"]
+    assert event["blackout_text"] == "0.8" or event["blackout_text"] == "0.7"  # 0.75 rounded as %.1f
+    assert abs(event["blackout_s"] - scenario.blackout_s) <= 0.05 + 1e-9
+    for name, options in (("HV01-vmms-admin.xml", {}), ("HV01-vmms-admin.csv", {"utc_offset": facts["utc_offset"]})):
+        events = read_events(folder / "events" / name, **options)
+        assert events.warnings == ()
+        row = events.blackouts().row(0, named=True)
+        assert (row["vm"], row["vm_id"], row["blackout_s"]) == (scenario.vm_name, event["vm_id"], event["blackout_s"])
+        logged = datetime.fromisoformat(event["time_utc"].replace("Z", "+00:00"))
+        assert abs((row["time"] - logged).total_seconds()) < 1.0  # the CSV keeps whole seconds
+
+
+def test_topology_reads_without_warnings_and_names_the_unexpected_nic(side) -> None:
+    from kit.io.topology import read_topology
+
+    _, folder, _, test = side
+    topology = read_topology(folder / "topology")
+    assert topology.warnings == () and set(topology.missing()) == {"smb_constraints", "cluster_networks"}
+    facts = test.truth["side_inputs"]["topology"]
+    assert facts["lm_subnets"] == ["10.10.1.0/24"] and facts["unexpected_nics"] == [BUNDLED.nics[1].instance]
+    share = facts["unexpected_share"][0][BUNDLED.nics[1].instance]
+    assert share == pytest.approx(0.5, abs=0.05)
+    smb = topology.smb_connections.sort("client_if_index")
+    assert smb["selected"].to_list() == [True, True, False]
+    assert smb["client_instance"].to_list() == [nic.instance for nic in BUNDLED.nics]
+    assert topology.migration_networks["subnet"].to_list() == ["10.10.1.0/24"] * 2
+    assert topology.vmhost["performance_option"].to_list() == ["SMB", "SMB"]
+
+
+def test_pings_lose_the_probes_of_the_outage(side) -> None:
+    from kit.io.pings import read_pings
+
+    _, folder, _, test = side
+    facts = test.truth["side_inputs"]["pings"]
+    [outage] = facts["outages"]
+    migration = test.truth["migrations"][0]
+    assert outage["start_utc"] == migration["blackout_start_utc"]
+    assert outage["seconds"] == pytest.approx(migration["blackout_s"] + 0.15)
+    start, end = (datetime.fromisoformat(outage[k].replace("Z", "+00:00")) for k in ("start_utc", "end_utc"))
+    linux = read_pings(folder / facts["linux"]["file"])
+    windows = read_pings(folder / facts["windows"]["file"], utc_offset=test.truth["side_inputs"]["utc_offset"])
+    assert linux.warnings == () and windows.warnings == ()
+    assert linux.interval_s == pytest.approx(0.2, abs=0.01) and windows.interval_s == pytest.approx(1.0)
+    assert linux.lost().height == facts["linux"]["lost"] == 4  # 0.9 s at 0.2 s
+    assert windows.lost().height == facts["windows"]["lost"]
+    sent = linux.table.filter(~pl.col("ok")).select(pl.col("time") - pl.duration(milliseconds=200))["time"]
+    assert sent.is_between(start - timedelta(milliseconds=5), end).all()  # -O reports at the next send
+
+
+def test_side_inputs_need_migration_nics() -> None:
+    with pytest.raises(OptionError, match="lm_networks must name migration NICs"):
+        replace(BUNDLED, side_inputs=synth.SideInputs(lm_networks=(BUNDLED.nics[2].description,)))
