@@ -1,0 +1,1 @@
+"""Helpers of the real-browser tests (tests/test_browser.py)."""
