@@ -122,7 +122,7 @@ def throughput_chart(
         events = events.filter(pl.coalesce("end", "start") >= first, pl.col("start") <= last)
     nics = [c for c in frame.columns if c not in SERIES_COLUMNS and frame[c].null_count() < frame.height]
     if not nics:
-        raise ValueError(f"{host}: no NIC rates ({direction}) with values to chart")
+        raise OptionError(f"{host}: no NIC rates ({direction}) with values to chart")
     wide = frame.select("time", *nics, "total_bytes_s")
     notes = []
     reduced = wide.height * len(nics) > max_points
@@ -159,12 +159,12 @@ def throughput_chart(
 def _traffic_key(analysis: Analysis, host: str | None, direction: str | None) -> tuple[str, str]:
     """(host, direction) of ``analysis.traffic`` to chart, defaults filled in."""
     if not analysis.traffic:
-        raise ValueError("the analysis holds no NIC traffic to chart")
+        raise OptionError("the analysis holds no NIC traffic to chart")
     first_source = analysis.migrations[0].report["source"] if analysis.migrations else None
     host = host or first_source or next(iter(analysis.traffic))[0]
     direction = direction or ("sent" if (host, "sent") in analysis.traffic else "received")
     if (host, direction) not in analysis.traffic:
-        raise ValueError(f"no NIC traffic for host {host!r}, direction {direction!r}; have {sorted(analysis.traffic)}")
+        raise OptionError(f"no NIC traffic for host {host!r}, direction {direction!r}; have {sorted(analysis.traffic)}")
     return host, direction
 
 
@@ -334,7 +334,7 @@ def _distributions(runs: Runs, prefix: str | None = None) -> list[tuple[str, pl.
         items = [item for run in runs for item in _distributions(run)]
         if items:
             return items
-    raise ValueError(f"no throughput distribution in {type(runs).__name__}: give analyses, migrations, legs or reports")
+    raise OptionError(f"no throughput distribution in {type(runs).__name__}: give analyses, migrations, legs or reports")
 
 
 def _named(items: list[tuple[str, pl.DataFrame, pl.DataFrame]], name: str) -> list:

@@ -24,6 +24,8 @@ from datetime import timedelta
 
 import polars as pl
 
+from kit.errors import OptionError
+
 NICE_WIDTHS_S = (
     0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5,
     1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
@@ -36,7 +38,7 @@ def bucket_width(frame: pl.DataFrame, *, buckets: int, time: str = "time") -> ti
     """The narrowest readable bucket width that cuts ``frame``'s time range into ≤ ``buckets``
     aligned buckets (a range of length L meets at most L / width + 1 of them)."""
     if buckets < 2:
-        raise ValueError(f"buckets must be at least 2, not {buckets}")
+        raise OptionError(f"buckets must be at least 2, not {buckets}")
     first, last = frame[time].min(), frame[time].max()
     span = (last - first).total_seconds() if first is not None else 0.0
     needed = span / (buckets - 1)
@@ -85,7 +87,7 @@ def aggregate(
     ``how`` (``max``, ``mean`` or ``min``) of each of ``columns`` (default: every numeric column
     but ``time``). ``frame`` must be sorted by ``time``; empty buckets are left out."""
     if how not in AGGREGATES:
-        raise ValueError(f"how must be one of {list(AGGREGATES)}, not {how!r}")
+        raise OptionError(f"how must be one of {list(AGGREGATES)}, not {how!r}")
     if columns is None:
         columns = [c for c, t in frame.schema.items() if t.is_numeric() and c != time]
     reduce = getattr(pl.col(columns), how)()

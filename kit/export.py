@@ -13,6 +13,8 @@ from pathlib import Path
 import altair as alt
 import vl_convert as vlc
 
+from kit.errors import OptionError
+
 FORMATS = (".png", ".svg", ".pdf", ".html", ".json")
 VL_VERSION = "_".join(alt.SCHEMA_VERSION.split(".")[:2])
 """The Vega-Lite version of Altair's specs, as vl-convert names it (``v6_4``)."""
@@ -35,7 +37,7 @@ def save(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"cannot save a chart as {path.name!r}: use one of {', '.join(FORMATS)}")
+        raise OptionError(f"cannot save a chart as {path.name!r}: use one of {', '.join(FORMATS)}")
     spec = sized_spec(chart, width=width, height=height)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".png":

@@ -18,6 +18,7 @@ from conftest import ROOT
 from kit import charts, synth
 from kit.export import VL_VERSION, save
 from kit.throughput import cdf, histogram
+from kit.errors import OptionError
 
 SAMPLE = ROOT / "data" / "smb-multichannel-2x10g"
 DRAIN = "drain-6-sequential-smb-2x10g"
@@ -132,7 +133,7 @@ def test_throughput_marks_windows_and_given_marks(drain):
 
 
 def test_throughput_rejects_an_unknown_host(sample):
-    with pytest.raises(ValueError, match="no NIC traffic for host 'HV09'"):
+    with pytest.raises(OptionError, match="no NIC traffic for host 'HV09'"):
         charts.throughput_chart(sample, host="HV09")
 
 
@@ -143,7 +144,7 @@ def test_distributions_take_legs_reports_and_named_runs(sample, drain):
     assert runs == {"sample", "report"} | {f"drain · #{i} VM0{i}" for i in range(1, 7)}
     legs = charts.histogram_chart(list(sample.migrations[0].legs)).to_dict()
     assert {r["run"] for r in next(iter(legs["datasets"].values()))} == {"HV01 sent", "HV02 received"}
-    with pytest.raises(ValueError, match="no throughput distribution"):
+    with pytest.raises(OptionError, match="no throughput distribution"):
         charts.histogram_chart([])
 
 

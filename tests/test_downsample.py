@@ -9,6 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from kit.downsample import aggregate, bucket_width, minmax
+from kit.errors import OptionError
 
 T0 = datetime(2025, 2, 11, tzinfo=timezone.utc)
 
@@ -62,7 +63,7 @@ def test_aggregate_gives_one_row_per_bucket_with_its_end():
     assert out["a"].to_list() == [5.0, 4.0]
     assert (out["end"] - out["time"]).to_list() == [timedelta(seconds=3)] * 2
     assert aggregate(frame, every=timedelta(seconds=3), how="mean")["a"].to_list() == [3.0, 2.0]
-    with pytest.raises(ValueError, match="how must be one of"):
+    with pytest.raises(OptionError, match="how must be one of"):
         aggregate(frame, every=timedelta(seconds=3), how="median")
 
 

@@ -13,6 +13,7 @@ from conftest import ROOT
 from kit.charts import histogram_chart
 from kit.export import save
 from kit.report import write_report
+from kit.errors import OptionError
 
 SAMPLE = ROOT / "data" / "smb-multichannel-2x10g"
 SCRIPT_SOURCES = re.compile(r"""<script[^>]*\bsrc\s*=|import\s*[^;]*?from\s*["']https?://|https?://[^"']*\.m?js["']""")
@@ -36,7 +37,7 @@ def test_save_picks_the_format_from_the_suffix(sample, tmp_path):
     assert json.loads(save(chart, tmp_path / "h.json").read_text())["$schema"].startswith("https://vega.github.io")
     html = save(chart, tmp_path / "deep" / "h.html").read_text()
     assert "vegaEmbed" in html and not SCRIPT_SOURCES.search(html)
-    with pytest.raises(ValueError, match=r"cannot save a chart as 'h.gif': use one of \.png"):
+    with pytest.raises(OptionError, match=r"cannot save a chart as 'h.gif': use one of \.png"):
         save(chart, tmp_path / "h.gif")
 
 
