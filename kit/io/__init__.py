@@ -18,7 +18,7 @@ from kit.errors import FileAccessError, HeaderError, InputNotFoundError, KitErro
 from kit.io.encoding import SUPPORTED
 from kit.io.pdh import is_pdh, read_pdh
 from kit.io.powershell import is_powershell, read_powershell
-from kit.io.source import open_source
+from kit.io.source import ReadOptions, open_source
 
 LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".blg")
 PROGRESS_DELAY_S = 2.0
@@ -197,16 +197,11 @@ def read_file(
 ) -> Capture:
     """Sniff the format of one file and read it (no cache). ``bias_minutes``: UTC = local + bias."""
     source = open_source(path, encoding=encoding)
-    options = {
-        "bias_minutes": bias_minutes,
-        "override_zone": override_zone,
-        "correct_dst": correct_dst,
-        "decimal_comma": decimal_comma,
-    }
+    options = ReadOptions(bias_minutes, override_zone, correct_dst, decimal_comma)
     if is_pdh(source.header):
-        return read_pdh(source, **options)
+        return read_pdh(source, options)
     if is_powershell(source.header):
-        return read_powershell(source, **options)
+        return read_powershell(source, options)
     if "countersamples" in source.header.lower() or "readings" in source.header.lower():
         raise HeaderError(
             "this Export-Csv holds Get-Counter sample *sets* (Timestamp, Readings, "

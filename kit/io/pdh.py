@@ -16,7 +16,7 @@ import polars as pl
 from kit.capture import Capture
 from kit.errors import HeaderError, LoadWarning
 from kit.io.assemble import catalog, finish, unique_names
-from kit.io.source import TextSource, split_fields
+from kit.io.source import ReadOptions, TextSource, split_fields
 from kit.io.table import read_body
 from kit.io.times import parse_local
 from kit.paths import parse_counter_path
@@ -67,16 +67,12 @@ def _separator(header: str, fmt: str) -> str:
 
 def read_pdh(
     source: TextSource,
-    *,
-    bias_minutes: int | None,
-    correct_dst: bool = True,
-    decimal_comma: bool | None = None,
-    override_zone: bool = False,
+    options: ReadOptions,
 ) -> Capture:
     """Read a PDH-CSV/TSV log.
 
-    ``bias_minutes`` (UTC = local + bias) is used when the header has no bias, or instead of the
-    header's when ``override_zone`` (e.g. relog wrote the converting machine's zone).
+    ``options.bias_minutes`` (UTC = local + bias) is used when the header has no bias, or instead
+    of the header's with ``options.override_zone`` (e.g. relog wrote the converting machine's zone).
     """
     name = str(source.path)
     fmt = _MAGIC.match(source.header).group(2)
@@ -100,6 +96,7 @@ def read_pdh(
             path=source.path, line=source.header_line,
             hint="log counters with logman/typeperf or convert a .blg with relog file.blg -f csv -o file.csv",
         )
+    decimal_comma = options.decimal_comma
     if decimal_comma is None:
         decimal_comma = separator == ";"
     values, body_warnings = read_body(
@@ -118,13 +115,13 @@ def read_pdh(
         "__line",
         *[pl.col(f"c{i + 1}").alias(column) for i, column in zip(keep, columns)],
     )
-    bias, basis = _resolve_bias(header_bias, bias_minutes, override_zone, zone, name, warnings)
+    bias, basis = _resolve_bias(header_bias, options.bias_minutes, options.override_zone, zone, name, warnings)
     return finish(
         values,
         cat,
         source=name,
         bias_minutes=bias,
-        correct_dst=correct_dst,
+        correct_dst=options.correct_dst,
         warnings=warnings,
         info={
             "format": f"pdh-{fmt.lower()}",

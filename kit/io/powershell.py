@@ -15,7 +15,7 @@ import polars as pl
 from kit.capture import Capture
 from kit.errors import DataError, HeaderError, LoadWarning
 from kit.io.assemble import bad_timestamps, catalog, finish, unique_names
-from kit.io.source import TextSource, split_fields
+from kit.io.source import ReadOptions, TextSource, split_fields
 from kit.io.table import LINE, line_list, read_body
 from kit.io.times import parse_local
 from kit.paths import parse_counter_path
@@ -47,16 +47,12 @@ def is_powershell(header: str) -> bool:
 
 def read_powershell(
     source: TextSource,
-    *,
-    bias_minutes: int | None,
-    correct_dst: bool = True,
-    decimal_comma: bool | None = None,
-    override_zone: bool = False,
+    options: ReadOptions,
 ) -> Capture:
     """Read a CounterSamples Export-Csv file and pivot it wide (one column per counter path).
 
-    The file has no zone: ``bias_minutes`` (UTC = local + bias) applies whenever given, so
-    ``override_zone`` changes nothing here.
+    The file has no zone: ``options.bias_minutes`` (UTC = local + bias) applies whenever given,
+    so ``options.override_zone`` changes nothing here.
     """
     name = str(source.path)
     separator, names = _fields(source.header)
@@ -98,6 +94,7 @@ def read_powershell(
         )
         raw = raw.filter(pl.col("path").is_not_null())
     values = raw["value_text"]
+    decimal_comma = options.decimal_comma
     if decimal_comma is None:
         decimal_comma = separator != "," or _has_decimal_commas(values)
     if decimal_comma:
@@ -165,6 +162,7 @@ def read_powershell(
         .sort(LINE)
     )
     wide = wide.select("local", LINE, *[pl.col(i).alias(c) for i, c in zip(ids, columns)])
+    bias_minutes = options.bias_minutes
     if bias_minutes is None:
         warnings.append(
             LoadWarning(
@@ -178,7 +176,7 @@ def read_powershell(
         catalog(columns, paths, name),
         source=name,
         bias_minutes=bias_minutes or 0,
-        correct_dst=correct_dst,
+        correct_dst=options.correct_dst,
         warnings=warnings,
         samples=long.height,
         info={

@@ -26,6 +26,18 @@ _LINE_BREAK_TEXT = re.compile("\r\n?")
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """How a reader turns a file's cells and local times into a capture."""
+
+    bias_minutes: int | None = None
+    """UTC = local + bias; used where the file has no zone, or always with ``override_zone``. [min]"""
+    override_zone: bool = False
+    correct_dst: bool = True
+    decimal_comma: bool | None = None
+    """Read ``12,5`` as 12.5; None: decided from the file."""
+
+
+@dataclass(frozen=True)
 class TextSource:
     """A text log ready to parse: its decoded header and where its data rows start."""
 
