@@ -20,7 +20,7 @@ from kit.capture import Capture
 from kit.channels import attribute_channels
 from kit.clock import clock_offset, shift_host
 from kit.cores import (
-    ACTIVE_PCT, SATURATED_PCT, core_frame, core_labels, core_spread, expected_receive_cores, nic_cores,
+    ACTIVE_PCT, SATURATED_PCT, core_frame, core_labels, core_spread, expected_receive_cores, idle_baseline, nic_cores,
 )
 from kit.io.events import Events
 from kit.io.pings import Pings
@@ -185,7 +185,10 @@ def analyze(
     capture, clock = _aligned(capture) if align_clocks else (capture, None)
     found = find_migrations(capture) if windows is None else given_windows(capture, windows)
     all_windows = list(zip(found["start"].to_list(), found["end"].to_list()))
-    samples = {host: (core_frame(capture, host), core_labels(capture, host)) for host in capture.hosts}
+    frames = {host: core_frame(capture, host) for host in capture.hosts}
+    samples = {
+        host: (frame, core_labels(capture, host), idle_baseline(frame, all_windows)) for host, frame in frames.items()
+    }
     options = {
         "vm_memory_gb": vm_memory_gb, "mtu": mtu, "transport": transport, "dip_fraction": dip_fraction,
         "bin_width_gbps": bin_width_gbps, "active_pct": active_pct, "saturated_pct": saturated_pct,
@@ -243,7 +246,7 @@ def _traffic(capture: Capture) -> dict[tuple[str, str], pl.DataFrame]:
 
 
 def _migration(
-    capture: Capture, window: dict, all_windows: list, samples: dict[str, tuple[pl.DataFrame, pl.DataFrame]],
+    capture: Capture, window: dict, all_windows: list, samples: dict[str, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]],
     options: dict, sides: dict,
 ) -> Migration:
     start, end = window["start"], window["end"]
@@ -314,7 +317,7 @@ def _leg(
     role: str,
     window: dict,
     all_windows: list,
-    samples: tuple[pl.DataFrame, pl.DataFrame],
+    samples: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None],
     options: dict,
 ) -> Leg:
     direction = ROLE_DIRECTION[role]
@@ -327,9 +330,9 @@ def _leg(
     transfer = series.filter(pl.col("phase") == "transfer")
     span = (transfer["prev"].min(), transfer["time"].max()) if transfer.height else (start, end)
     bytes_moved = nics.filter(pl.col("carried"))["bytes"].sum()
-    frame, labels = samples
+    frame, labels, baseline = samples
     cores, summary = core_spread(
-        frame, span=span, window=(start, end), idle=all_windows, labels=labels, bytes_moved=bytes_moved or None,
+        frame, span=span, window=(start, end), baseline=baseline, labels=labels, bytes_moved=bytes_moved or None,
         active_pct=options["active_pct"], saturated_pct=options["saturated_pct"],
     )
     return Leg(

@@ -145,6 +145,7 @@ def core_spread(
     window: tuple[datetime, datetime] | None = None,
     idle: Sequence[tuple[datetime, datetime]] = (),
     labels: pl.DataFrame | None = None,
+    baseline: pl.DataFrame | None = None,
     bytes_moved: float | None = None,
     active_pct: float = ACTIVE_PCT,
     saturated_pct: float = SATURATED_PCT,
@@ -154,7 +155,8 @@ def core_spread(
     ``span``: the transfer (the per-core means use the samples wholly inside it); ``window``:
     the whole migration (CPU cost integrates over it; default ``span``); ``idle``: windows to
     leave out of the idle baseline (every migration), which is the mean of the remaining
-    samples when there are at least 3 of them; ``labels`` from :func:`core_labels`;
+    samples when there are at least 3 of them (or give ``baseline`` from :func:`idle_baseline`,
+    computed once for all migrations); ``labels`` from :func:`core_labels`;
     ``bytes_moved`` [bytes] for the cost per GB.
 
     Returns ``(cores, summary)``. ``cores``: per core the means of every key [%], ``baseline_pct``
@@ -177,13 +179,11 @@ def core_spread(
     busy = frame.filter(inside(*span))
     means = _per_core(busy.select(pl.col(data).mean()))
     peaks = _per_core(busy.select(pl.col(network).max())).rename({"network_pct": "peak_network_pct"})
-    quiet = _idle(frame, idle)
-    has_baseline = quiet.height >= MIN_BASELINE_SAMPLES
     processor = [c for c in data if c.startswith(f"processor_pct{SEP}")]
-    base = _per_core(quiet.select(pl.col(network + processor).mean())) if has_baseline else pl.DataFrame(
-        {"core": means["core"], "network_pct": 0.0, "processor_pct": 0.0}
-    )
-    base = base.rename({"network_pct": "baseline_pct", "processor_pct": "baseline_processor_pct"}, strict=False)
+    base = idle_baseline(frame, idle) if baseline is None else baseline
+    has_baseline = base is not None
+    if base is None:
+        base = pl.DataFrame({"core": means["core"], "baseline_pct": 0.0, "baseline_processor_pct": 0.0})
     cores = means.join(peaks, on="core", how="left").join(base, on="core", how="left")
     if labels is not None:
         cores = cores.join(labels, on="core", how="left")
@@ -200,10 +200,19 @@ def core_spread(
     return cores.drop("baseline_processor_pct", strict=False), summary
 
 
-def _idle(frame: pl.DataFrame, idle: Sequence[tuple[datetime, datetime]]) -> pl.DataFrame:
-    """Samples that overlap none of the ``idle`` windows (and have a previous sample)."""
-    busy = pl.any_horizontal([overlaps(s, e) for s, e in idle]) if idle else pl.lit(False)
-    return frame.filter(pl.col("prev").is_not_null() & ~busy)
+def idle_baseline(frame: pl.DataFrame, busy: Sequence[tuple[datetime, datetime]]) -> pl.DataFrame | None:
+    """Per-core mean load outside every ``busy`` window, from :func:`core_frame`.
+
+    Columns ``core``, ``baseline_pct`` (DPC + interrupt) and ``baseline_processor_pct`` [%];
+    None when fewer than 3 samples lie outside the windows.
+    """
+    overlapping = pl.any_horizontal([overlaps(s, e) for s, e in busy]) if busy else pl.lit(False)
+    quiet = frame.filter(pl.col("prev").is_not_null() & ~overlapping)
+    if quiet.height < MIN_BASELINE_SAMPLES:
+        return None
+    columns = [c for c in frame.columns if c.startswith((f"network_pct{SEP}", f"processor_pct{SEP}"))]
+    base = _per_core(quiet.select(pl.col(columns).mean()))
+    return base.rename({"network_pct": "baseline_pct", "processor_pct": "baseline_processor_pct"}, strict=False)
 
 
 def _cost(window: pl.DataFrame, cores: pl.DataFrame, processor: list[str]) -> dict[str, float | None]:
