@@ -246,8 +246,12 @@ def _traffic(capture: Capture) -> dict[tuple[str, str], pl.DataFrame]:
 
 
 def _migration(
-    capture: Capture, window: dict, all_windows: list, samples: dict[str, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]],
-    options: dict, sides: dict,
+    capture: Capture,
+    window: dict,
+    all_windows: list,
+    samples: dict[str, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]],
+    options: dict,
+    sides: dict,
 ) -> Migration:
     start, end = window["start"], window["end"]
     legs = tuple(
