@@ -13,7 +13,8 @@ def _name_spec(requirement: str) -> tuple[str, str]:
 
 def test_environment_yml_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = dict(_name_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    wanted = dict(_name_spec(r) for r in project["dependencies"] + extras)
     text = (ROOT / "environment.yml").read_text()
     listed = {}
     for line in text[text.index("dependencies:"):].splitlines():

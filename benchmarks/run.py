@@ -1,0 +1,296 @@
+"""Benchmark suite of issue 6: loading, caching, analysing and charting a large perfmon capture.
+
+    python3 benchmarks/run.py                 # small: 7,200 rows × 1,000 counters (~90 MB), a few minutes
+    python3 benchmarks/run.py --size full     # 86,400 rows × 3,000 counters (~3.5 GB), needs ~15 GB disk, ~14 GB RAM
+
+Generates the capture (and cp1252 / UTF-16 copies) in ``benchmarks/work/`` if missing, runs every
+step in a fresh process ``--repeat`` times (rounds interleave the steps), prints a table of median
+seconds, peak RSS, ratios and targets, and writes ``benchmarks/results/<machine>-<size>-<date>.json``.
+See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import generate  # noqa: E402
+
+DEFAULT_REPEAT = {"tiny": 1, "small": 3, "full": 2}
+ORDER = [
+    "floor_csv", "pandas_c", "pandas_arrow", "kit_cold", "kit_first", "floor_parquet", "kit_warm",
+    "cache50_kit", "cache50_floor", "csv50_floor", "csv50_kit", "kit_cp1252", "kit_utf16", "analyses", "charts",
+]
+LABELS = {
+    "floor_csv": "polars.read_csv floor (schema, ' '=null)",
+    "pandas_c": "pandas.read_csv engine=c (float64, ' '=NaN)",
+    "pandas_arrow": "pandas.read_csv engine=pyarrow",
+    "kit_cold": "kit.load CSV (cache off)",
+    "kit_first": "kit.load CSV, empty cache (hash+parse+write)",
+    "floor_parquet": "polars.read_parquet of the cache entry",
+    "kit_warm": "kit.load again (cache hit)",
+    "cache50_kit": "50 counters from cache: kit.load + select",
+    "cache50_floor": "50 counters: read_parquet(columns=)",
+    "csv50_floor": "50 counters from CSV: read_csv(columns=)",
+    "csv50_kit": "50 counters from CSV: kit.load + select",
+    "kit_cp1252": "kit.load cp1252 copy (cache off)",
+    "kit_utf16": "kit.load UTF-16 copy (cache off)",
+    "analyses": "analyses (capture from cache)",
+    "charts": "chart specs .to_dict()",
+}
+
+
+def select_columns(names: list[str], count: int = 50) -> list[str]:
+    """A chart's worth of counters: every NIC's bytes in and out, then per-core % DPC Time."""
+    nic = [n for n in names if "\\Network Interface(" in n and n.endswith(("\\Bytes Received/sec", "\\Bytes Sent/sec"))]
+    dpc = [n for n in names if "\\Processor Information(" in n and n.endswith("\\% DPC Time")]
+    return (nic + dpc)[:count]
+
+
+def run_step(step: str, config_path: Path, nice: int) -> dict:
+    cmd = [sys.executable, str(HERE / "steps.py"), step, str(config_path)]
+    if nice and shutil.which("nice"):
+        cmd = ["nice", "-n", str(nice), *cmd]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        return {"error": (proc.stderr or proc.stdout)[-2000:], "returncode": proc.returncode, "wall_s": wall}
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall_s"] = wall
+    return result
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def summarise(raw: dict[str, list[dict]]) -> dict[str, dict]:
+    """Per step: median seconds of each part, max peak RSS, runs."""
+    out = {}
+    for step, runs in raw.items():
+        good = [r for r in runs if "error" not in r]
+        if not good:
+            out[step] = {"error": runs[-1].get("error", "")[-600:]}
+            continue
+        parts = {}
+        for part in good[0]["times"]:
+            values = [r["times"][part] for r in good if part in r["times"]]
+            parts[part] = {"median_s": _median(values), "runs_s": values}
+        out[step] = {
+            "parts": parts,
+            "total_median_s": _median([sum(r["times"].values()) for r in good]),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in good),
+            "rss_before_mb": _median([r["rss_before_mb"] for r in good if r["rss_before_mb"] is not None]),
+            "info": good[-1]["info"],
+            "runs": len(good),
+        }
+    return out
+
+
+def seconds(summary: dict, step: str, part: str | None = None) -> float | None:
+    s = summary.get(step, {})
+    if "parts" not in s:
+        return None
+    if part is None:
+        return s["total_median_s"]
+    return s["parts"].get(part, {}).get("median_s")
+
+
+def peak(summary: dict, step: str) -> float | None:
+    return summary.get(step, {}).get("peak_rss_mb")
+
+
+def _delta(summary: dict, step: str) -> float | None:
+    """Peak RSS above the RSS just before the timed work (imports excluded). [MB]"""
+    s = summary.get(step, {})
+    if "parts" not in s or s.get("rss_before_mb") is None:
+        return None
+    return s["peak_rss_mb"] - s["rss_before_mb"]
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def targets(s: dict) -> list[dict]:
+    """The issue's targets, evaluated on the medians of this run."""
+    floor, kit = seconds(s, "floor_csv"), seconds(s, "kit_cold")
+    pandas = [x for x in (seconds(s, "pandas_c", "read"), seconds(s, "pandas_arrow", "read")) if x is not None]
+    best_pandas = min(pandas) if pandas else None
+    rows = [
+        ("full load ≤ 1.3 × polars.read_csv floor", _ratio(kit, floor), "≤", 1.3),
+        ("full load ≥ 2 × faster than best pandas.read_csv", _ratio(best_pandas, kit), "≥", 2.0),
+        ("peak RSS of full load ≤ 1.3 × floor's", _ratio(peak(s, "kit_cold"), peak(s, "floor_csv")), "≤", 1.3),
+        ("  (same, peak minus RSS before the load)", _ratio(_delta(s, "kit_cold"), _delta(s, "floor_csv")), "≤", 1.3),
+        ("cached reload ≤ 1.2 × polars.read_parquet", _ratio(seconds(s, "kit_warm"), seconds(s, "floor_parquet")), "≤", 1.2),
+        ("50 counters from the cache < 0.3 s [s]", seconds(s, "cache50_kit"), "<", 0.3),
+        ("50 counters from the CSV ≤ 0.35 × full load", _ratio(seconds(s, "csv50_kit"), kit), "≤", 0.35),
+        ("cp1252 load ≤ 2 × UTF-8 load", _ratio(seconds(s, "kit_cp1252"), kit), "≤", 2.0),
+        ("UTF-16 load ≤ 2 × UTF-8 load", _ratio(seconds(s, "kit_utf16"), kit), "≤", 2.0),
+    ]
+    for part in ("find_migrations", "core_frame", "analyze"):
+        rows.append((f"analysis {part} < 2 s [s]", seconds(s, "analyses", part), "<", 2.0))
+    for part in s.get("charts", {}).get("parts", {}):
+        rows.append((f"chart {part} < 1 s [s]", seconds(s, "charts", part), "<", 1.0))
+    out = []
+    for name, value, op, limit in rows:
+        met = None if value is None else {"≤": value <= limit, "<": value < limit, "≥": value >= limit}[op]
+        out.append({"target": name, "value": value, "limit": f"{op} {limit}", "met": met})
+    return out
+
+
+def table(s: dict) -> str:
+    floor, kit = seconds(s, "floor_csv"), seconds(s, "kit_cold")
+    pandas = [x for x in (seconds(s, "pandas_c", "read"), seconds(s, "pandas_arrow", "read")) if x is not None]
+    best = min(pandas) if pandas else None
+    floor_peak = peak(s, "floor_csv")
+    lines = [f"{'step':<48} {'part':<17} {'median s':>9} {'peak MB':>8} {'Δ MB':>7} {'÷floor':>7} {'÷pandas':>8} {'RSS÷floor':>9}"]
+    for step in ORDER:
+        if step not in s:
+            continue
+        if "parts" not in s[step]:
+            lines.append(f"{LABELS[step]:<48} FAILED: {s[step]['error'].strip().splitlines()[-1][:60]}")
+            continue
+        for i, (part, v) in enumerate(s[step]["parts"].items()):
+            sec = v["median_s"]
+            load_like = step.startswith(("kit_", "csv50", "pandas", "floor_csv"))
+            rf = _ratio(sec, floor) if load_like else None
+            rp = _ratio(sec, best) if load_like and step != "pandas_c" and step != "pandas_arrow" else None
+            rm = _ratio(peak(s, step), floor_peak) if i == 0 and load_like else None
+            lines.append(
+                f"{(LABELS[step] if i == 0 else ''):<48} {part:<17} {sec:>9.3f} "
+                f"{(f'{peak(s, step):.0f}' if i == 0 else ''):>8} "
+                f"{(f'{_delta(s, step):.0f}' if i == 0 else ''):>7} "
+                f"{(f'{rf:.2f}' if rf is not None else ''):>7} {(f'{rp:.2f}' if rp is not None else ''):>8} "
+                f"{(f'{rm:.2f}' if rm is not None else ''):>9}"
+            )
+    lines.append("")
+    lines.append(f"{'target':<52} {'value':>9} {'limit':>8}  met")
+    for t in targets(s):
+        value = "n/a" if t["value"] is None else f"{t['value']:.3f}"
+        met = "n/a" if t["met"] is None else ("yes" if t["met"] else "NO")
+        lines.append(f"{t['target']:<52} {value:>9} {t['limit']:>8}  {met}")
+    return "\n".join(lines)
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in ("polars", "pyarrow", "pandas", "numpy", "altair", "hvlm-kit"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _machine() -> dict:
+    info = {"node": platform.node(), "platform": platform.platform(), "cpu_count": os.cpu_count()}
+    try:
+        info["affinity_cpus"] = len(os.sched_getaffinity(0))
+        model = [l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")]
+        info["cpu_model"] = model[0] if model else None
+        mem = [l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")]
+        info["mem_total_gb"] = round(int(mem[0].split()[1]) / 2**20, 1)
+        info["loadavg_at_start"] = os.getloadavg()
+    except (OSError, AttributeError, IndexError):
+        pass
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=sorted(generate.SIZES), default="small")
+    parser.add_argument("--repeat", type=int, help="runs of each step (median); default 3 small, 2 full")
+    parser.add_argument("--steps", help="comma-separated subset of: " + ",".join(ORDER))
+    parser.add_argument("--no-melt", action="store_true", help="skip the pandas melt (needs ~8 GB at full size)")
+    parser.add_argument("--nice", type=int, default=0, help="run each step under nice -n N")
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--machine", default=platform.node() or "machine", help="name in the results file")
+    parser.add_argument("--no-save", action="store_true", help="print only, write no results JSON")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or DEFAULT_REPEAT[args.size]
+    steps = ORDER if not args.steps else [s.strip() for s in args.steps.split(",")]
+    unknown = set(steps) - set(ORDER)
+    if unknown:
+        parser.error(f"unknown steps {sorted(unknown)}")
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    info = generate.generate(args.work, args.size)
+    gen_s = time.perf_counter() - t0
+    names = info.pop("columns")
+    print(f"capture: {info['main']['path']} {info['main']['bytes'] / 1e6:,.0f} MB, {info['rows']:,} rows × "
+          f"{info['main']['counters']:,} counters, {len(info['main']['migrations'])} migrations "
+          f"(ready in {gen_s:.1f} s)", flush=True)
+    cache_dir = args.work / f"cache-{args.size}"
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    config = {
+        "root": str(ROOT), "work": str(args.work), "csv": info["main"]["path"],
+        "cp1252": info["cp1252"]["path"], "utf16": info["utf16"]["path"], "cache_dir": str(cache_dir),
+        "select": select_columns(names), "melt": not args.no_melt,
+    }
+    config_path = args.work / f"config-{args.size}.json"
+    config_path.write_text(json.dumps(config))
+    prepared = run_step("prepare_cache", config_path, args.nice)
+    if "error" in prepared:
+        print(prepared["error"], file=sys.stderr)
+        return 1
+    raw: dict[str, list[dict]] = {s: [] for s in steps}
+    for round_ in range(repeat):
+        for step in steps:
+            result = run_step(step, config_path, args.nice)
+            raw[step].append(result)
+            shown = "FAILED" if "error" in result else ", ".join(f"{k} {v:.3f} s" for k, v in result["times"].items())
+            peak_mb = "" if "error" in result else f", peak {result['peak_rss_mb']:.0f} MB"
+            print(f"  [{round_ + 1}/{repeat}] {step}: {shown}{peak_mb}", flush=True)
+    summary = summarise(raw)
+    print()
+    print(table(summary))
+    if args.no_save:
+        return 0
+    stamp = date.today().isoformat()
+    doc = {
+        "schema": 1,
+        "size": args.size,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, "benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
+        "machine": _machine(),
+        "nice": os.nice(0) + args.nice,  # niceness of the steps (inherited + --nice)
+        "versions": _versions(),
+        "capture": {
+            "bytes": info["main"]["bytes"], "rows": info["rows"], "counters": info["main"]["counters"],
+            "columns_incl_time": info["main"]["counters"] + 1, "cores": info["cores"], "nics": info["nics"],
+            "migrations": info["main"]["migrations"], "cp1252_bytes": info["cp1252"]["bytes"],
+            "utf16_bytes": info["utf16"]["bytes"], "parquet_bytes": prepared["info"].get("parquet_bytes"),
+        },
+        "repeat": repeat,
+        "selected_columns": config["select"],
+        "steps": {k: {"label": LABELS[k], **v} for k, v in summary.items()},
+        "targets": targets(summary),
+        "raw": raw,
+    }
+    args.results.mkdir(parents=True, exist_ok=True)
+    out = args.results / f"{args.machine}-{args.size}-{stamp}.json"
+    out.write_text(json.dumps(doc, indent=1, default=str) + "\n")
+    print(f"\nresults: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,275 @@
+"""The measured steps. Each runs in its own process (``run.py`` starts ``python steps.py <step>
+<config.json>``), times only its operation(s) with ``perf_counter`` and prints one JSON line:
+``{"times": {part: seconds}, "rss_before_mb": …, "peak_rss_mb": …, "info": {…}}``.
+
+Peak RSS is the process's high-water mark (``getrusage(RUSAGE_SELF).ru_maxrss``), interpreter
+and imports included; ``rss_before_mb`` is the resident size just before the timed work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self.info: dict = {}
+        self.before: float | None = None
+
+    def start(self) -> None:
+        if self.before is None:
+            self.before = _rss_mb()
+
+    def run(self, name: str, fn, *args, **kwargs):
+        self.start()
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        self.times[name] = time.perf_counter() - t0
+        return out
+
+
+def _header(path: str) -> list[str]:
+    import polars as pl
+
+    return pl.read_csv(path, n_rows=0).columns
+
+
+def _schema(names: list[str]):
+    import polars as pl
+
+    return {names[0]: pl.String} | {name: pl.Float64 for name in names[1:]}
+
+
+def _parquet(cfg: dict) -> Path:
+    found = sorted(Path(cfg["cache_dir"], "entries").glob("*/data.parquet"))
+    if not found:
+        raise SystemExit("no cache entry: run the kit_first/prepare step first")
+    return found[0]
+
+
+def _warm_capture(cfg: dict):
+    import kit
+
+    os.environ["KIT_CACHE_DIR"] = cfg["cache_dir"]
+    return kit.load(cfg["csv"], progress=False)
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def floor_csv(cfg: dict, t: Timer) -> None:
+    """Bare parser floor: polars.read_csv, full schema (time text, values Float64), " " = null."""
+    import polars as pl
+
+    schema = _schema(_header(cfg["csv"]))
+    frame = t.run("read", pl.read_csv, cfg["csv"], schema=schema, null_values=" ")
+    t.info["shape"] = list(frame.shape)
+
+
+def pandas_c(cfg: dict, t: Timer) -> None:
+    """pandas.read_csv, C engine, float64 dtypes given, " " = NaN; then the melt a user writes."""
+    import pandas as pd
+
+    names = _header(cfg["csv"])
+    frame = t.run(
+        "read", pd.read_csv, cfg["csv"], engine="c", dtype={n: "float64" for n in names[1:]},
+        na_values=[" "], keep_default_na=False,
+    )
+    if cfg.get("melt"):
+        long = t.run("melt", frame.melt, id_vars=[names[0]], var_name="counter", value_name="value")
+        t.info["melt_rows"] = len(long)
+
+
+def pandas_arrow(cfg: dict, t: Timer) -> None:
+    """pandas.read_csv, pyarrow engine, float64 dtypes given, " " = NaN."""
+    import pandas as pd
+
+    names = _header(cfg["csv"])
+    t.run(
+        "read", pd.read_csv, cfg["csv"], engine="pyarrow", dtype={n: "float64" for n in names[1:]},
+        na_values=[" "], keep_default_na=False,
+    )
+
+
+def kit_cold(cfg: dict, t: Timer) -> None:
+    """kit.load of the CSV, cache off."""
+    import kit
+
+    capture = t.run("load", kit.load, cfg["csv"], cache_results=False, progress=False)
+    t.info["shape"] = list(capture.data.shape)
+    t.info["warnings"] = sorted({w.code for w in capture.warnings})
+
+
+def kit_first(cfg: dict, t: Timer) -> None:
+    """kit.load with an empty cache: hash the file, parse, write the Parquet entry."""
+    import kit
+
+    with tempfile.TemporaryDirectory(dir=cfg["work"]) as tmp:
+        os.environ["KIT_CACHE_DIR"] = tmp
+        t.run("load", kit.load, cfg["csv"], progress=False)
+
+
+def prepare_cache(cfg: dict, t: Timer) -> None:
+    """Fill the shared cache (not a measurement)."""
+    _warm_capture(cfg)
+    t.info["parquet"] = str(_parquet(cfg))
+    t.info["parquet_bytes"] = _parquet(cfg).stat().st_size
+
+
+def floor_parquet(cfg: dict, t: Timer) -> None:
+    """Bare polars.read_parquet of the kit's cache entry."""
+    import polars as pl
+
+    path = _parquet(cfg)
+    t.run("read", pl.read_parquet, path)
+
+
+def kit_warm(cfg: dict, t: Timer) -> None:
+    """kit.load of the same CSV again: a cache hit (stat memo + Parquet read)."""
+    import kit
+
+    os.environ["KIT_CACHE_DIR"] = cfg["cache_dir"]
+    t.run("load", kit.load, cfg["csv"], progress=False)
+
+
+def cache50_kit(cfg: dict, t: Timer) -> None:
+    """50 counters from the cache as the kit offers it today: kit.load (whole entry) + select."""
+    import kit
+
+    os.environ["KIT_CACHE_DIR"] = cfg["cache_dir"]
+
+    def go():
+        return kit.load(cfg["csv"], progress=False).select(cfg["select"])
+
+    capture = t.run("load+select", go)
+    t.info["shape"] = list(capture.data.shape)
+
+
+def cache50_floor(cfg: dict, t: Timer) -> None:
+    """50 counters from the Parquet entry with polars.read_parquet(columns=…)."""
+    import polars as pl
+
+    t.run("read", pl.read_parquet, _parquet(cfg), columns=["time", *cfg["select"]])
+
+
+def csv50_floor(cfg: dict, t: Timer) -> None:
+    """50 counters straight from the CSV: polars.read_csv(columns=…) with their schema."""
+    import polars as pl
+
+    names = _header(cfg["csv"])
+    wanted = [names[0], *cfg["select"]]
+    frame = t.run(
+        "read", pl.read_csv, cfg["csv"], columns=wanted, schema=_schema(names), null_values=" ",
+    )
+    t.info["shape"] = list(frame.shape)
+
+
+def csv50_kit(cfg: dict, t: Timer) -> None:
+    """50 counters from the CSV as the kit offers it today: kit.load (cache off) + select."""
+    import kit
+
+    def go():
+        return kit.load(cfg["csv"], cache_results=False, progress=False).select(cfg["select"])
+
+    t.run("load+select", go)
+
+
+def kit_cp1252(cfg: dict, t: Timer) -> None:
+    """kit.load of the cp1252 copy (header with non-ASCII, detected), cache off."""
+    import kit
+
+    capture = t.run("load", kit.load, cfg["cp1252"], cache_results=False, progress=False)
+    t.info["encoding"] = capture.sources[0].encoding if hasattr(capture.sources[0], "encoding") else None
+
+
+def kit_utf16(cfg: dict, t: Timer) -> None:
+    """kit.load of the UTF-16 LE (BOM) copy, cache off."""
+    import kit
+
+    t.run("load", kit.load, cfg["utf16"], cache_results=False, progress=False)
+
+
+def analyses(cfg: dict, t: Timer) -> None:
+    """The analyses on the capture (loaded from the cache, untimed)."""
+    import kit
+    from kit.cores import core_frame
+    from kit.windows import find_migrations
+
+    capture = _warm_capture(cfg)
+    host = capture.hosts[0]
+    windows = t.run("find_migrations", find_migrations, capture)
+    t.run("core_frame", core_frame, capture, host)
+    result = t.run("analyze", kit.analyze, capture)
+    t.info["migrations"] = windows.height
+    t.info["table"] = result.table().select(
+        "vm", "source", "destination", "duration_s", "mean_gbps", "active_cores", "expected_cores"
+    ).to_dicts()
+
+
+def charts(cfg: dict, t: Timer) -> None:
+    """Chart specs (``.to_dict()``) for the capture's analysis (analysis untimed)."""
+    import warnings
+
+    import kit
+    from kit import charts as ch
+
+    warnings.simplefilter("ignore")
+    capture = _warm_capture(cfg)
+    result = kit.analyze(capture)
+    incoming = next(m for m in result.migrations if any(leg.role == "destination" for leg in m.legs))
+    leg = next(leg for leg in incoming.legs if leg.role == "destination")
+    outgoing = next((m for m in result.migrations if any(leg.role == "source" for leg in m.legs)), incoming)
+    specs = {
+        "throughput_chart": lambda: ch.throughput_chart(result).to_dict(),
+        "histogram_chart": lambda: ch.histogram_chart(result).to_dict(),
+        "cdf_chart": lambda: ch.cdf_chart(result).to_dict(),
+        "core_heatmap": lambda: ch.core_heatmap(leg).to_dict(),
+        "core_bars": lambda: ch.core_bars(leg).to_dict(),
+        "blackout_chart": lambda: ch.blackout_chart(outgoing).to_dict(),
+        "channel_chart": lambda: ch.channel_chart(incoming).to_dict(),
+    }
+    for name, fn in specs.items():
+        try:
+            spec = t.run(name, fn)
+            t.info[name + "_bytes"] = len(json.dumps(spec, default=str))
+        except Exception as exc:  # noqa: BLE001 - a chart the capture cannot make is reported
+            t.info[name + "_error"] = f"{type(exc).__name__}: {exc}"[:200]
+
+
+STEPS = {f.__name__: f for f in [
+    floor_csv, pandas_c, pandas_arrow, kit_cold, kit_first, prepare_cache, floor_parquet, kit_warm,
+    cache50_kit, cache50_floor, csv50_floor, csv50_kit, kit_cp1252, kit_utf16, analyses, charts,
+]}
+
+
+def main() -> None:
+    name, config = sys.argv[1], json.loads(Path(sys.argv[2]).read_text())
+    sys.path.insert(0, config["root"])
+    timer = Timer()
+    STEPS[name](config, timer)
+    print(json.dumps({
+        "times": timer.times, "rss_before_mb": timer.before, "peak_rss_mb": _peak_mb(), "info": timer.info,
+    }))
+
+
+if __name__ == "__main__":
+    main()

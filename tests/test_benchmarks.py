@@ -1,0 +1,92 @@
+"""Smoke test of the benchmark suite (benchmarks/): the generator writes relog's exact CSV form at
+a minuscule size, and a few steps run end to end, so the script cannot rot. Not a timing test."""
+
+import csv
+import io
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+import kit
+from benchmarks import generate, run
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bench")
+    return folder, generate.generate(folder, "tiny")
+
+
+def test_generator_writes_relog_form(tiny):
+    folder, info = tiny
+    data = (folder / "capture-tiny.csv").read_bytes()
+    lines = data.split(b"\r\n")
+    assert lines[-1] == b"" and b"\n" not in b"".join(lines)  # CRLF only, ends with a line break
+    assert lines[0].startswith(b'"(PDH-CSV 4.0) (W. Europe Standard Time)(-60)","\\\\HV02\\')
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    header, body = rows[0], rows[1:]
+    assert len(body) == info["rows"] == 240 and len(header) == info["main"]["counters"] + 1 == 301
+    assert all(line.startswith(b'"') and line.endswith(b'"') for line in lines[:-1])  # every field quoted
+    assert body[0][0] == "03/04/2025 00:00:00.1" + body[0][0][-2:]  # MM/DD/YYYY HH:MM:SS.mmm
+    rate = [i for i, name in enumerate(header) if name.endswith("/sec")]
+    assert all(body[0][i] == " " for i in rate)  # blank first row for rate counters
+    assert body[0][header.index("\\\\HV02\\Network Interface(Mellanox ConnectX-6 Dx Adapter)\\Current Bandwidth")] == "25000000000"
+    # the values are exactly what relog's %.20g prints
+    cells = [cell for row in body[1:40] for cell in row[1:] if cell != " "]
+    assert cells == [("%.20g" % float(cell)) for cell in cells]
+    lm = [i for i, name in enumerate(header) if "Hyper-V VM Live Migration(VM-01" in name]
+    present = [row for row in body if row[lm[0]] != " "]
+    assert 0 < len(present) < len(body)  # the instance exists only while its VM migrates
+
+
+def test_encoded_copies(tiny):
+    folder, _ = tiny
+    utf8 = (folder / "capture-tiny.csv").read_bytes()
+    assert (folder / "capture-tiny-cp1252.csv").read_bytes().decode("cp1252") == utf8.decode("utf-8")
+    assert (folder / "capture-tiny-utf16.csv").read_bytes().decode("utf-16") == utf8.decode("utf-8")
+    assert "Übergabe" in utf8.decode("utf-8")
+
+
+def test_kit_finds_the_migrations(tiny):
+    folder, info = tiny
+    capture = kit.load(folder / "capture-tiny.csv", cache_results=False, progress=False)
+    floor = pl.read_csv(folder / "capture-tiny.csv", schema=run_schema(folder), null_values=" ")
+    assert capture.data.shape == floor.shape
+    np.testing.assert_array_equal(capture.data.drop("time").to_numpy(), floor.drop(floor.columns[0]).to_numpy())
+    result = kit.analyze(capture)
+    assert result.windows["vm"].to_list() == [m["vm"] for m in info["main"]["migrations"]]
+    table = result.table()
+    assert table["destination"].to_list() == ["HV02", None] and table["source"].to_list() == [None, "HV02"]
+
+
+def run_schema(folder):
+    names = pl.read_csv(folder / "capture-tiny.csv", n_rows=0).columns
+    return {names[0]: pl.String} | {name: pl.Float64 for name in names[1:]}
+
+
+def test_steps_run_end_to_end(tiny, tmp_path, capsys):
+    folder, _ = tiny
+    steps = "floor_csv,kit_cold,cache50_kit"
+    if _has_pandas():
+        steps += ",pandas_c"
+    assert run.main(["--size", "tiny", "--repeat", "1", "--steps", steps, "--work", str(folder),
+                     "--results", str(tmp_path), "--machine", "test"]) == 0
+    out = capsys.readouterr().out
+    assert "kit.load CSV (cache off)" in out and "FAILED" not in out
+    (saved,) = tmp_path.glob("test-tiny-*.json")
+    doc = json.loads(saved.read_text())
+    assert doc["capture"]["rows"] == 240 and doc["capture"]["counters"] == 300
+    assert doc["steps"]["kit_cold"]["info"]["shape"] == [240, 301]
+    assert doc["steps"]["floor_csv"]["peak_rss_mb"] > 0
+    targets = {t["target"]: t for t in doc["targets"]}
+    assert targets["full load ≤ 1.3 × polars.read_csv floor"]["value"] > 0
+
+
+def _has_pandas():
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return False
+    return True
