@@ -392,7 +392,8 @@ def _combine(methods: pl.DataFrame, lacking: list[str]) -> dict:
             )
         return out | {k: row[k] for k in ("estimate_s", "lower_s", "upper_s", "method", "basis")} | {"note": note}
     if upper is None or lower <= upper:
-        binding = others.filter((pl.col("lower_s") == lower) | (pl.col("upper_s") == upper))["method"].unique(maintain_order=True)
+        at_upper = pl.lit(False) if upper is None else pl.col("upper_s") == upper
+        binding = others.filter((pl.col("lower_s") == lower) | at_upper)["method"].unique(maintain_order=True)
         estimate = lower if upper is None else (lower + upper) / 2
         basis = f"within {_span(lower, upper)}: " + "; ".join(others["basis"].to_list())
         return out | {"estimate_s": estimate, "lower_s": lower, "upper_s": upper, "method": "+".join(binding),
