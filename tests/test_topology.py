@@ -150,7 +150,8 @@ def test_missing_path_is_reported():
 
 def test_export_csv_lines_with_multi_line_cells_and_semicolons(tmp_path):
     text = '#TYPE X\n"Name";"Note"\n"a";"one\ntwo"\n"b";"three"\n'
-    frame = read_export_csv(text, tmp_path / "x.csv")
+    frame, warnings = read_export_csv(text, tmp_path / "x.csv")
+    assert warnings == []
     assert frame["Note"].to_list() == ["one\ntwo", "three"]
     assert frame["__line"].to_list() == [3, 5]
 

@@ -83,6 +83,11 @@ _EVTX_RECORD_ERRORS = (
 )
 """What python-evtx raises on a damaged record (its own errors, and plain ones from its parser)."""
 
+_EXPORT_HINT = (
+    "export again with: wevtutil qe Microsoft-Windows-Hyper-V-VMMS-Admin /f:xml > events.xml, or copy "
+    "the .evtx"
+)
+
 SCHEMA = {
     "time": pl.Datetime("us", "UTC"),
     "host": pl.String,
@@ -190,16 +195,16 @@ def _read_file(
         frame, xml_warnings = _read_xml(text, path)
         source = EventSource(str(path), "wevtutil-xml", codec, frame.height, "utc")
         return frame, warnings + xml_warnings, source
-    frame = read_export_csv(text, path)
+    frame, read_warnings = read_export_csv(text, path)
     names = {c.lower() for c in frame.columns}
     if not ({"id", "timecreated"} <= names and names & {"message", "providername"}):
         raise UnsupportedFormatError(
             "not a Hyper-V event export (expected Get-WinEvent | Export-Csv with Id and TimeCreated, "
-            "wevtutil qe /f:xml output, or an .evtx file)", path=path,
+            "wevtutil qe /f:xml output, or an .evtx file)", path=path, hint=_EXPORT_HINT,
         )
     frame, csv_warnings, basis = _read_csv(frame, path, minutes)
     source = EventSource(str(path), "winevent-csv", codec, frame.height, basis)
-    return frame, warnings + csv_warnings, source
+    return frame, warnings + read_warnings + csv_warnings, source
 
 
 def _read_csv(
@@ -291,7 +296,7 @@ def _read_xml(text: str, path: Path) -> tuple[pl.DataFrame, list[LoadWarning]]:
         line, _, reason = problems[0] if problems else (None, None, "the file holds none")
         raise DataError(
             f"no readable <Event> element: {reason}", path=path, line=line,
-            hint="export again with: wevtutil qe <log> /f:xml > events.xml",
+            hint=_EXPORT_HINT,
         )
     warnings += [LoadWarning(str(path), code, f"{reason}: left out", line=line) for line, code, reason in problems]
     return pl.DataFrame(rows, schema=_RAW, orient="row"), warnings
@@ -497,10 +502,12 @@ def _at(values: list[str | None], index: int) -> str | None:
 
 
 def _int(text: str | None) -> int | None:
+    """The 64-bit integer ``text`` spells, else None."""
     try:
-        return None if text is None else int(text)
+        value = None if text is None else int(text)
     except ValueError:
         return None
+    return value if value is not None and -(2**63) <= value < 2**63 else None
 
 
 def _system_time(text: str | None) -> datetime | None:
@@ -510,5 +517,8 @@ def _system_time(text: str | None) -> datetime | None:
     if match is None:
         return None
     day, clock, fraction = match.groups()
-    base = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=timezone.utc)
+    try:
+        base = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=timezone.utc)
+    except ValueError:  # month 13, 25 o'clock…
+        return None
     return base + timedelta(microseconds=int((fraction or "0")[:6].ljust(6, "0")))

@@ -3,7 +3,9 @@ tables and input lists, shared by the side-input loaders."""
 
 from __future__ import annotations
 
+import csv
 import io
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,7 +14,9 @@ import polars as pl
 from kit.errors import DataError, FileEncodingError, InputNotFoundError, LoadWarning, OptionError, UnsupportedFormatError
 from kit.io.encoding import detect_bom
 from kit.io.source import split_fields
-from kit.io.table import LINE
+from kit.io.table import LINE, line_list
+
+_EXPORT_AGAIN = "the export may be empty or cut off; run the export command again"
 
 
 def decode_text(path: Path) -> tuple[str, str, list[LoadWarning]]:
@@ -23,49 +27,102 @@ def decode_text(path: Path) -> tuple[str, str, list[LoadWarning]]:
     """
     raw = path.read_bytes()
     if not raw.strip():
-        raise UnsupportedFormatError("the file is empty", path=path)
+        raise UnsupportedFormatError("the file is empty", path=path, hint=_EXPORT_AGAIN)
     codec, skip = detect_bom(raw[:4096])
     warnings = []
     if codec is None:
-        try:
+        try:  # strict: a BOM-less file ending in a lone lead byte is more likely cp1252 than cut
             raw.decode("utf-8")
             codec = "utf-8"
         except UnicodeDecodeError:
             codec = "cp1252"
             warnings.append(LoadWarning(str(path), "encoding-guess", "the file is not UTF-8: read as cp1252"))
+    body = raw[skip:]
     try:
-        text = raw[skip:].decode(codec.replace("-sig", ""))
+        text, cut = _decode_cut(body, codec.replace("-sig", ""))
     except UnicodeDecodeError as exc:
+        line = body[: exc.start].decode(codec.replace("-sig", ""), errors="replace").count("\n") + 1
         raise FileEncodingError(
-            f"invalid {codec} bytes at offset {exc.start}", path=path,
-            hint="the file may be truncated or re-encoded",
+            f"invalid {codec} bytes at offset {skip + exc.start}", path=path, line=line,
+            hint="the file may be damaged or re-encoded; export it again",
         ) from None
+    if cut:
+        message = f"the file ends inside a {codec} character (cut off?): its last {cut} byte(s) are ignored"
+        warnings.append(LoadWarning(str(path), "cut-character", message))
     if "\x00" in text:
-        raise UnsupportedFormatError("this is binary data, not a text export", path=path)
+        raise UnsupportedFormatError(
+            "this is binary data, not a text export", path=path,
+            hint="pass the text the export command wrote (is this the right file?)",
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n"), codec, warnings
 
 
-def read_export_csv(text: str, path: Path) -> pl.DataFrame:
+def _decode_cut(raw: bytes, codec: str) -> tuple[str, int]:
+    """(``raw`` decoded, bytes left off): a character cut off at the very end is left off, any
+    other invalid byte raises :class:`UnicodeDecodeError`."""
+    try:
+        return raw.decode(codec), 0
+    except UnicodeDecodeError as exc:
+        if exc.end < len(raw) or not exc.reason.startswith(("unexpected end", "truncated")):
+            raise
+        return raw[: exc.start].decode(codec), len(raw) - exc.start
+
+
+def read_export_csv(text: str, path: Path) -> tuple[pl.DataFrame, list[LoadWarning]]:
     """An Export-Csv file as all-text columns plus :data:`~kit.io.table.LINE` (each record's
-    first line; quoted cells may span lines). Skips a ``#TYPE`` line; ``,`` or ``;`` separated."""
+    first line; quoted cells may span lines), and what was left out. Skips a ``#TYPE`` line and
+    blank lines; ``,``, ``;`` or TAB separated. A record with more or fewer fields than the header
+    (Export-Csv writes every field) is left out with a ``bad-record`` warning. Quoting that
+    Export-Csv never writes (a cell cut off inside its quotes, text after a closing quote) raises
+    :class:`~kit.errors.DataError` naming the line."""
     lines = text.split("\n")
     start = next((i for i, line in enumerate(lines) if line.strip() and not line.startswith("#")), None)
     if start is None:
-        raise UnsupportedFormatError("the file holds no header line", path=path)
-    header = lines[start]
-    separator = max((",", ";", "\t"), key=lambda sep: len(split_fields(header, sep)))
-    body = "\n".join(lines[start:]).encode()
+        raise UnsupportedFormatError("the file holds no header line", path=path, hint=_EXPORT_AGAIN)
+    separator = max((",", ";", "\t"), key=lambda sep: len(split_fields(lines[start], sep)))
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=separator, strict=True)
+    records, numbers, bad = [], [], []
     try:
-        frame = pl.read_csv(io.BytesIO(body), infer_schema=False, separator=separator)
-    except pl.exceptions.PolarsError as exc:
+        header = next(reader)
+        while True:
+            line = start + reader.line_num + 1
+            record = next(reader, None)
+            if record is None:
+                break
+            if not "".join(record).strip():
+                continue
+            if len(record) != len(header):
+                bad.append(line)
+                continue
+            records.append(record)
+            numbers.append(line)
+    except csv.Error as exc:
         raise DataError(
-            f"cannot be read as CSV: {str(exc).splitlines()[0]}", path=path,
-            hint="check for a cut-off or hand-edited line",
+            f"broken CSV quoting ({exc})", path=path, line=start + reader.line_num,
+            hint="the file may be cut off or hand-edited; export it again",
         ) from None
-    spans = pl.sum_horizontal(pl.col(c).str.count_matches("\n").fill_null(0) for c in frame.columns)
-    first = start + 2  # 1-based line of the first record
-    line = first + spans.cum_sum() - spans + pl.int_range(pl.len())
-    return frame.with_columns(line.cast(pl.Int64).alias(LINE))
+    if len(set(header)) < len(header) or LINE in header:
+        twice = next(name for name in header if header.count(name) > 1 or name == LINE)
+        raise DataError(
+            f"the header names the column {twice!r} twice (or uses a reserved name)", path=path,
+            line=start + 1, hint="export again with Export-Csv (it writes each property once)",
+        )
+    columns = list(zip(*records)) if records else [()] * len(header)
+    frame = pl.DataFrame(
+        {name: pl.Series(name, values, pl.String) for name, values in zip(header, columns)}
+        | {LINE: pl.Series(LINE, numbers, pl.Int64)}
+    )
+    warnings = []
+    if bad:
+        warnings.append(
+            LoadWarning(
+                str(path), "bad-record",
+                f"{len(bad)} record(s) do not have the header's {len(header)} fields (cut off or "
+                f"hand-edited?) and were left out ({line_list(bad)})", line=bad[0], skipped_lines=tuple(bad),
+            )
+        )
+    return frame, warnings
 
 
 def expand_inputs(

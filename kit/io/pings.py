@@ -63,6 +63,10 @@ DEFAULT_TIMEOUT_S = {"windows-ping": 4.0, "test-connection-7": 5.0, "test-connec
 _WIN32_STATUS = {"0": "reply", "11002": "unreachable", "11003": "unreachable", "11010": "timeout", "11013": "ttl-expired"}
 """Win32_PingStatus.StatusCode (IP_STATUS) values the kit names."""
 _SEQ_WRAP = 65536  # icmp_seq is 16 bits
+_MAX_EPOCH_US = 253402300800 * 10**6
+"""9999-12-31T23:59:59Z + 1 s in microseconds since 1970."""
+_MAX_GAP_FACTOR = 100
+"""Gaps are filled only up to this many times the probes seen (plus one wrap): beyond, the log is garbled."""
 
 # Windows ping.exe lines (English). The probe lines first, then lines that are known but no probe.
 _WINDOWS_PROBES = {
@@ -72,22 +76,30 @@ _WINDOWS_PROBES = {
     "timeout": r"^Request timed out\.",
     "general-failure": r"^(?:PING: transmit failed\. )?General failure\.",
 }
-_WINDOWS_TARGET = r"^Pinging (\S+)(?: \[([^\]]+)\])? with \d+ bytes of data:"
+_WINDOWS_TARGET = r"^Pinging (\S+)(?: \[([^\]]+)\])? with \d+ bytes of data:$"
+# Whole lines: a probe garbled into a summary line is reported, not taken for the summary.
 _WINDOWS_OTHER = (
-    r"^$|^Ping statistics for |^\s+Packets: Sent = |^Approximate round trip times|^\s+Minimum = "
-    r"|^Control-C$|^\^C$|^Ping request could not find host"
+    r"^$|^Ping statistics for \S+:$|^\s+Packets: Sent = \d+, Received = \d+, Lost = \d+ \(\d+% loss\),?$"
+    r"|^Approximate round trip times in milli-seconds:$|^\s+Minimum = \d+ms, Maximum = \d+ms, Average = \d+ms$"
+    r"|^Control-C$|^\^C$|^Ping request could not find host \S+\. Please check the name and try again\.$"
 )
 _STAMPED = r"^(?P<stamp>.+?) - ?(?P<rest>.*)$"
 # Linux iputils ping.
 _LINUX_STAMP = r"^\[(?P<epoch>\d+\.\d+)\] (?P<rest>.*)$"
 _LINUX_REPLY = (
-    r"^\d+ bytes from (?P<from>[^:]+): icmp_seq=(?P<seq>\d+) ttl=\d+ time=(?P<rtt>[\d.]+) ms"
+    r"^\d+ bytes from (?P<from>[^:]+): icmp_seq=(?P<seq>\d+) ttl=\d+ time=(?P<rtt>\d+(?:\.\d+)?) ms"
     r"(?P<dup> \(DUP!\))?"
 )
 _LINUX_NO_ANSWER = r"^no answer yet for icmp_seq=(?P<seq>\d+)"
 _LINUX_ERROR = r"^From (?P<from>\S+)(?: \([^)]*\))? icmp_seq=(?P<seq>\d+) (?P<what>.+)$"
-_LINUX_TARGET = r"^PING (\S+) \(([^)]+)\)"
-_LINUX_OTHER = r"^$|^--- .* ping statistics ---$|^\d+ packets transmitted, |^rtt min/avg/max/mdev = "
+_LINUX_TARGET = r"^PING (\S+) \(([\w.:%-]+)\)(?: from \S+ \S+:)? \d+\(\d+\) bytes of data\.$"
+# Whole lines, as for Windows.
+_LINUX_OTHER = (
+    r"^$|^--- \S+ ping statistics ---$"
+    r"|^\d+ packets transmitted, \d+ received(?:, \+\d+ (?:duplicates|errors))*(?:, [\d.]+% packet loss)?"
+    r"(?:, time \d+ms)?$"
+    r"|^rtt min/avg/max/mdev = [\d./]+ ms(?:, pipe \d+)?(?:, ipg/ewma [\d./]+ ms)?$"
+)
 # Test-Connection tables.
 _TC7_HEADER = r"^\s*Ping\s+Source\s+Address\s+Latency\s+BufferSize\s+Status\s*$"
 _TC7_ROW = r"^\s*(?P<seq>\d+)\s+\S+\s+(?P<addr>\S+)\s+(?P<lat>\S+)\s+\S+\s+(?P<status>\S+)\s*$"
@@ -145,7 +157,7 @@ def read_pings(
     text, _, warnings = decode_text(file)
     lines = pl.DataFrame({"text": text.split("\n")}).with_row_index("line", offset=1)
     lines = lines.with_columns(pl.col("line").cast(pl.Int64), pl.col("text").str.strip_chars_end())
-    fmt, probes, other = _parse(lines, text, file)
+    fmt, probes, other = _parse(lines, text, file, warnings)
     garbage = lines.filter(~(other | lines["line"].is_in(probes["line"].implode())))
     if garbage.height:
         numbers = garbage["line"].to_list()
@@ -161,7 +173,9 @@ def read_pings(
             f"the {fmt} log holds no probe (no reply and no loss)", path=file,
             hint="is the log empty or cut off?",
         )
-    probes = probes.with_columns(ok=pl.col("status") == "reply")
+    probes = probes.with_columns(status=pl.col("status").fill_null("no-status")).with_columns(
+        ok=pl.col("status") == "reply"
+    )
     if fmt == "test-connection-5":
         warnings.append(
             LoadWarning(
@@ -185,8 +199,11 @@ def read_pings(
     return Pings(table, tuple(warnings), str(file), fmt, interval, basis, time_basis)
 
 
-def _parse(lines: pl.DataFrame, text: str, path: Path) -> tuple[str, pl.DataFrame, pl.Series]:
-    """(format, probe rows, mask of the lines that are known but no probe). Probe rows have
+def _parse(
+    lines: pl.DataFrame, text: str, path: Path, warnings: list[LoadWarning]
+) -> tuple[str, pl.DataFrame, pl.Series]:
+    """(format, probe rows, mask of the lines that are known but no probe, or accounted for in
+    ``warnings``, which gets what an Export-Csv reading left out). Probe rows have
     ``line``, ``status``, ``rtt_ms``, ``seq``, ``target``, ``epoch`` [s, UTC] and ``stamp`` (local
     time text), null where the format has no such thing."""
     col = lines["text"]
@@ -200,9 +217,10 @@ def _parse(lines: pl.DataFrame, text: str, path: Path) -> tuple[str, pl.DataFram
     if col.str.contains(_TC5_HEADER).any():
         return ("test-connection-5", *_test_connection_5(lines))
     if text.lstrip().startswith(("#TYPE", '"')):
-        frame = read_export_csv(text, path)
+        frame, read_warnings = read_export_csv(text, path)
         names = {c.lower() for c in frame.columns}
         if {"ping", "latency", "status"} <= names or {"responsetime", "statuscode"} <= names:
+            warnings += read_warnings
             return _ping_csv(frame, names, lines)
     raise UnsupportedFormatError(
         "not a ping log the kit knows", path=path,
@@ -256,7 +274,7 @@ def _linux(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     what = error.struct["what"].str.to_lowercase()
     frame = frame.with_columns(
         target=body.str.extract_groups(_LINUX_TARGET).struct[1].forward_fill(),
-        seq=pl.coalesce(reply.struct["seq"], silent.struct["seq"], error.struct["seq"]).cast(pl.Int64),
+        seq=pl.coalesce(reply.struct["seq"], silent.struct["seq"], error.struct["seq"]).cast(pl.Int64, strict=False),
         rtt_ms=reply.struct["rtt"].cast(pl.Float64),
         duplicate=reply.struct["dup"].is_not_null(),
         status=pl.when(reply.struct["seq"].is_not_null()).then(pl.lit("reply"))
@@ -275,7 +293,7 @@ def _test_connection_7(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     status = _ping_status(row.struct["status"])
     frame = lines.with_columns(
         target=text.str.extract(_TC7_TARGET, 1).forward_fill(),
-        seq=row.struct["seq"].cast(pl.Int64),
+        seq=row.struct["seq"].cast(pl.Int64, strict=False),
         rtt_ms=pl.when(status == "reply").then(row.struct["lat"].cast(pl.Float64, strict=False)),
         status=status,
     )
@@ -312,8 +330,9 @@ def _ping_csv(
     column = {c.lower(): pl.col(c).str.strip_chars() for c in frame.columns if c != LINE}
     none = pl.lit(None, pl.String)
     frame = frame.rename({LINE: "line"})
-    header = lines.filter(pl.col("text").str.contains(r"^[^#\s]"))["line"].min()
-    known = lines["text"].str.contains(r"^#TYPE |^\s*$") | (lines["line"] == header)
+    # Every line but a record's first is known: the header, the #TYPE and blank lines, the rest
+    # of multi-line cells, and the records read_export_csv left out (it reported them).
+    known = ~lines["line"].is_in(frame["line"].implode())
     if "ping" in names:
         status = _ping_status(column["status"])
         probes = frame.with_columns(
@@ -338,8 +357,15 @@ def _times_from_log(
 ) -> pl.DataFrame:
     """Add ``time`` [UTC] from epoch seconds or local time stamps (null where the log has none)."""
     if probes["stamp"].is_null().all():
-        micros = (pl.col("epoch") * 1e6).round().cast(pl.Int64)
-        return probes.with_columns(time=pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC"))
+        micros = (pl.col("epoch") * 1e6).round()
+        # Beyond the year 9999 (a garbled stamp) the time stays null, reported below as unread.
+        micros = pl.when(micros.abs() < _MAX_EPOCH_US).then(micros).cast(pl.Int64)
+        probes = probes.with_columns(time=pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC"))
+        unread = probes.filter(pl.col("epoch").is_not_null() & pl.col("time").is_null())
+        if unread.height:
+            message = f"{unread.height} time stamp(s) are out of range (time left null); first {unread['epoch'][0]!r}"
+            warnings.append(LoadWarning(name, "bad-time", message, line=unread["line"][0]))
+        return probes
     local, chosen = parse_local(probes["stamp"], CULTURE_FORMATS)
     if utc_offset is None:
         minutes = 0
@@ -383,13 +409,26 @@ def _interval(
 def _number(probes: pl.DataFrame, name: str, warnings: list[LoadWarning]) -> pl.DataFrame:
     """Number the probes: unwrap 16-bit icmp_seq and add a ``missing`` row for each sequence
     number that never appears (a loss), or number them 1… where the log has none."""
-    if probes["seq"].is_null().all():
+    unread = probes.filter(pl.col("seq").is_null())
+    if unread.height == probes.height:
         return probes.with_columns(seq=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+    if unread.height:
+        message = (
+            f"{unread.height} probe(s) have no readable sequence number (kept, seq null): gaps are not "
+            "filled"
+        )
+        warnings.append(LoadWarning(name, "bad-seq", message, line=unread["line"][0]))
+        return probes
     wraps = (pl.col("seq").diff() < -(_SEQ_WRAP // 2)).fill_null(False).cum_sum()
     probes = probes.with_columns(seq=pl.col("seq") + wraps * _SEQ_WRAP)
     if probes["seq"].is_duplicated().any():
         message = "sequence numbers repeat (several targets or runs in one log?): gaps are not filled"
         warnings.append(LoadWarning(name, "repeated-seq", message))
+        return probes
+    span = probes["seq"].max() - probes["seq"].min() + 1
+    if span > _MAX_GAP_FACTOR * probes.height + _SEQ_WRAP:
+        message = f"sequence numbers jump over {span - probes.height} numbers (garbled log?): gaps are not filled"
+        warnings.append(LoadWarning(name, "seq-jump", message))
         return probes
     seq = pl.int_range(probes["seq"].min(), probes["seq"].max() + 1, eager=True, dtype=pl.Int64)
     filled = pl.DataFrame({"seq": seq}).join(probes, on="seq", how="left").with_columns(

@@ -316,7 +316,8 @@ def _read_file(
     if text.lstrip().startswith(("{", "[")):
         groups, fmt = _json_groups(text, path, warnings), "json"
     else:
-        frame = read_export_csv(text, path)
+        frame, read_warnings = read_export_csv(text, path)
+        warnings.extend(read_warnings)
         kind = _kind({c.lower() for c in frame.columns})
         if kind is None:
             names = [c for c in frame.columns if c != LINE][:6]
@@ -367,6 +368,11 @@ def _json_groups(text: str, path: Path, warnings: list[LoadWarning]) -> dict[str
     """The objects of a ConvertTo-Json file grouped by kind, as all-text frames."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise DataError(
+            "the JSON is nested too deeply to read", path=path,
+            hint="export again with ConvertTo-Json (a PowerShell export is a few levels deep)",
+        ) from None
     except json.JSONDecodeError as exc:
         raise DataError(
             f"not valid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno,
@@ -462,7 +468,7 @@ def _convert(raw: pl.Expr, conv: object) -> pl.Expr:
         number = parts.struct[0].str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
         prefix = parts.struct[1].str.to_lowercase()
         unit = prefix.replace_strict(_BPS_UNITS, default=None, return_dtype=pl.Float64)
-        return pl.coalesce(raw.cast(pl.Int64, strict=False), (number * unit).round().cast(pl.Int64))
+        return pl.coalesce(raw.cast(pl.Int64, strict=False), (number * unit).round().cast(pl.Int64, strict=False))
     if conv == "list":
         return pl.when(raw.str.contains(_TYPE_NAME)).then(None).otherwise(raw.str.split(" "))
     return raw
