@@ -19,6 +19,7 @@ from kit.io.encoding import SUPPORTED
 from kit.io.pdh import is_pdh, read_pdh
 from kit.io.powershell import is_powershell, read_powershell
 from kit.io.source import ReadOptions, open_source
+from kit.io.times import offset_minutes
 
 LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".blg")
 PROGRESS_DELAY_S = 2.0
@@ -66,7 +67,7 @@ def load(
     progress
         ``None``: a progress bar appears if loading takes over 2 s; ``True``: always; ``False``: never.
     """
-    bias = None if utc_offset is None else -_offset_minutes(utc_offset)
+    bias = None if utc_offset is None else -offset_minutes(utc_offset)
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -120,34 +121,6 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
         else:
             raise InputNotFoundError("no such file or folder", path=path)
     return list(dict.fromkeys(files))
-
-
-def _offset_minutes(offset: str | int | timedelta) -> int:
-    """Minutes east of UTC from ``"+08:00"``, ``"-0530"``, ``480`` or a timedelta."""
-    if isinstance(offset, timedelta):
-        minutes = round(offset.total_seconds() / 60)
-    elif isinstance(offset, int) and not isinstance(offset, bool):
-        minutes = offset
-    elif isinstance(offset, str):
-        minutes = _parse_offset(offset)
-    else:
-        raise OptionError(f"utc_offset {offset!r} is not like '+08:00', '-05:30' or minutes")
-    if abs(minutes) > 14 * 60:
-        raise OptionError(f"utc_offset {offset!r} is outside -14:00…+14:00")
-    return minutes
-
-
-def _parse_offset(offset: str) -> int:
-    """Minutes east of UTC from ``"+08:00"``, ``"UTC-0530"``, ``"8"``."""
-    text = offset.strip().upper().removeprefix("UTC")
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-").replace(":", "")
-    if not digits.isdigit() or len(digits) not in (1, 2, 4):
-        raise OptionError(f"utc_offset {offset!r} is not like '+08:00', '-05:30' or minutes")
-    hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:2]), int(digits[2:]))
-    if minutes >= 60:
-        raise OptionError(f"utc_offset {offset!r} has {minutes} minutes")
-    return sign * (hours * 60 + minutes)
 
 
 def _load_file(path: Path, options: dict, use_cache: bool) -> Capture:

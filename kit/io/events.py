@@ -39,7 +39,7 @@ from Evtx.Views import UnexpectedElementException
 from kit.errors import DataError, LoadWarning, UnsupportedFormatError
 from kit.io.powershell import CULTURE_FORMATS
 from kit.io.table import LINE
-from kit.io.times import parse_local
+from kit.io.times import offset_minutes, parse_local
 from kit.io.exports import decode_text, expand_inputs, read_export_csv
 
 EVENT_SUFFIXES = (".csv", ".xml", ".txt", ".evtx")
@@ -173,13 +173,6 @@ def read_events(
     raw = pl.concat(frames) if frames else pl.DataFrame(schema=_RAW)
     table, finish_warnings = _finish(raw)
     return Events(table, tuple(warnings + finish_warnings), tuple(sources))
-
-
-def offset_minutes(utc_offset: str | int | timedelta) -> int:
-    """Minutes east of UTC from ``"+08:00"``, ``"-0530"``, ``480`` or a ``timedelta``."""
-    from kit.io import _offset_minutes  # here, not at the top: kit.io imports the loaders
-
-    return _offset_minutes(utc_offset)
 
 
 def _read_file(

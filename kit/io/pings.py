@@ -31,10 +31,9 @@ from pathlib import Path
 import polars as pl
 
 from kit.errors import DataError, InputNotFoundError, LoadWarning, OptionError, UnsupportedFormatError
-from kit.io.events import offset_minutes
 from kit.io.powershell import CULTURE_FORMATS
 from kit.io.table import LINE, line_list
-from kit.io.times import median_interval_s, parse_local
+from kit.io.times import median_interval_s, offset_minutes, parse_local
 from kit.io.exports import decode_text, read_export_csv
 
 SCHEMA = {

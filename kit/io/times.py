@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from kit.errors import LoadWarning
+from kit.errors import LoadWarning, OptionError
 from kit.io.table import LINE
 
 PDH_FORMATS = (
@@ -117,3 +117,31 @@ def to_utc(
             )
         )
     return utc, warnings
+
+
+def offset_minutes(offset: str | int | timedelta) -> int:
+    """Minutes east of UTC from ``"+08:00"``, ``"-0530"``, ``480`` or a timedelta."""
+    if isinstance(offset, timedelta):
+        minutes = round(offset.total_seconds() / 60)
+    elif isinstance(offset, int) and not isinstance(offset, bool):
+        minutes = offset
+    elif isinstance(offset, str):
+        minutes = _parse_offset(offset)
+    else:
+        raise OptionError(f"utc_offset {offset!r} is not like '+08:00', '-05:30' or minutes")
+    if abs(minutes) > 14 * 60:
+        raise OptionError(f"utc_offset {offset!r} is outside -14:00…+14:00")
+    return minutes
+
+
+def _parse_offset(offset: str) -> int:
+    """Minutes east of UTC from ``"+08:00"``, ``"UTC-0530"``, ``"8"``."""
+    text = offset.strip().upper().removeprefix("UTC")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").replace(":", "")
+    if not digits.isdigit() or len(digits) not in (1, 2, 4):
+        raise OptionError(f"utc_offset {offset!r} is not like '+08:00', '-05:30' or minutes")
+    hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:2]), int(digits[2:]))
+    if minutes >= 60:
+        raise OptionError(f"utc_offset {offset!r} has {minutes} minutes")
+    return sign * (hours * 60 + minutes)
