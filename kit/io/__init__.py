@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import glob
 from dataclasses import replace
 from collections.abc import Iterable
 from datetime import timedelta
@@ -14,8 +13,9 @@ from tqdm.auto import tqdm
 
 from kit import cache
 from kit.capture import Capture
-from kit.errors import FileAccessError, HeaderError, InputNotFoundError, KitError, LoadWarning, OptionError
+from kit.errors import FileAccessError, HeaderError, KitError, LoadWarning, OptionError
 from kit.io.encoding import SUPPORTED
+from kit.io.exports import expand_inputs
 from kit.io.pdh import is_pdh, read_pdh
 from kit.io.powershell import is_powershell, read_powershell
 from kit.io.source import ReadOptions, open_source
@@ -95,32 +95,7 @@ def load(
 
 def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     """The files named by ``paths`` (files, folders, glob patterns), in a stable order."""
-    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    if not items:
-        raise OptionError("no files given")
-    wrong = [item for item in items if not isinstance(item, (str, Path))]
-    if wrong:
-        raise OptionError(f"paths must be str or Path, not {type(wrong[0]).__name__}: {wrong[0]!r}")
-    files: list[Path] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in LOG_SUFFIXES and p.is_file())
-            if not found:
-                raise InputNotFoundError(
-                    "the folder holds no .csv/.tsv/.txt counter logs", path=path
-                )
-            files += found
-        elif path.is_file():
-            files.append(path)
-        elif any(ch in str(item) for ch in "*?["):
-            matched = sorted(Path(p) for p in glob.glob(str(item), recursive=True) if Path(p).is_file())
-            if not matched:
-                raise InputNotFoundError("the pattern matches no file", path=str(item))
-            files += matched
-        else:
-            raise InputNotFoundError("no such file or folder", path=path)
-    return list(dict.fromkeys(files))
+    return [path for path, _ in expand_inputs(paths, LOG_SUFFIXES, kind=".csv/.tsv/.txt counter logs")]
 
 
 def _load_file(path: Path, options: dict, use_cache: bool) -> Capture:

@@ -4,6 +4,7 @@ tables and input lists, shared by the side-input loaders."""
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import sys
 from collections.abc import Iterable
@@ -126,22 +127,32 @@ def read_export_csv(text: str, path: Path) -> tuple[pl.DataFrame, list[LoadWarni
 
 
 def expand_inputs(
-    paths: str | Path | Iterable[str | Path], suffixes: tuple[str, ...]
+    paths: str | Path | Iterable[str | Path], suffixes: tuple[str, ...], *, kind: str | None = None
 ) -> list[tuple[Path, bool]]:
-    """[(file, found by listing a folder)] from a file, a folder (its files with ``suffixes``) or a list."""
+    """[(file, found by listing a folder)] from a file, a folder (its files with ``suffixes``), a
+    glob pattern or a list of them, in a stable order without repeats. ``kind`` names the files a
+    folder should hold in the error when it holds none (default: the suffixes)."""
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     if not items:
         raise OptionError("no files given")
+    wrong = [item for item in items if not isinstance(item, (str, Path))]
+    if wrong:
+        raise OptionError(f"paths must be str or Path, not {type(wrong[0]).__name__}: {wrong[0]!r}")
     files: dict[Path, bool] = {}
     for item in items:
         path = Path(item)
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
             if not found:
-                raise InputNotFoundError(f"the folder holds no {'/'.join(suffixes)} files", path=path)
+                raise InputNotFoundError(f"the folder holds no {kind or '/'.join(suffixes) + ' files'}", path=path)
             files.update((p, files.get(p, True)) for p in found)
         elif path.is_file():
             files[path] = False
+        elif any(ch in str(item) for ch in "*?["):
+            matched = sorted(Path(p) for p in glob.glob(str(item), recursive=True) if Path(p).is_file())
+            if not matched:
+                raise InputNotFoundError("the pattern matches no file", path=str(item))
+            files.update((p, files.get(p, False)) for p in matched)
         else:
             raise InputNotFoundError("no such file or folder", path=path)
     return list(files.items())
