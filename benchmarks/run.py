@@ -43,10 +43,10 @@ LABELS = {
     "kit_first": "kit.load CSV, empty cache (hash+parse+write)",
     "floor_parquet": "polars.read_parquet of the cache entry",
     "kit_warm": "kit.load again (cache hit)",
-    "cache50_kit": "50 counters from cache: kit.load + select",
+    "cache50_kit": "50 counters from cache: kit.load(counters=)",
     "cache50_floor": "50 counters: read_parquet(columns=)",
     "csv50_floor": "50 counters from CSV: read_csv(columns=)",
-    "csv50_kit": "50 counters from CSV: kit.load + select",
+    "csv50_kit": "50 counters from CSV: kit.load(counters=)",
     "kit_cp1252": "kit.load cp1252 copy (cache off)",
     "kit_utf16": "kit.load UTF-16 copy (cache off)",
     "analyses": "analyses (capture from cache)",
@@ -155,7 +155,7 @@ def targets(s: dict) -> list[dict]:
 
 
 def table(s: dict) -> str:
-    floor, kit = seconds(s, "floor_csv"), seconds(s, "kit_cold")
+    floor = seconds(s, "floor_csv")
     pandas = [x for x in (seconds(s, "pandas_c", "read"), seconds(s, "pandas_arrow", "read")) if x is not None]
     best = min(pandas) if pandas else None
     floor_peak = peak(s, "floor_csv")

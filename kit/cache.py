@@ -59,22 +59,28 @@ def entry_key(file_hash: str, options: dict) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def read(key: str, path: Path) -> Capture | None:
-    """The cached capture of ``key`` (its source renamed to ``path``), or None on a miss."""
+def read(key: str, path: Path, *, select: pl.Expr | None = None) -> Capture | None:
+    """The cached capture of ``key`` (its source renamed to ``path``), or None on a miss.
+
+    ``select``: a catalogue filter (:func:`kit.paths.counter_filter`); only the columns it keeps
+    are read from the Parquet file (the source's metadata still describes the whole file).
+    """
     folder = cache_dir() / "entries" / key
+    name = str(path)
     try:
         meta = json.loads((folder / "meta.json").read_text())
-        data = pl.read_parquet(folder / "data.parquet")
-        cat = pl.read_parquet(folder / "catalog.parquet")
+        cat = pl.read_parquet(folder / "catalog.parquet").with_columns(source=pl.lit(name))
+        cat = with_english(cat).select(list(CATALOG_SCHEMA))
+        if select is not None:
+            cat = cat.filter(select)
+        data = pl.read_parquet(folder / "data.parquet", columns=None if select is None else ["time", *cat["column"]])
     except (OSError, ValueError, pl.exceptions.PolarsError):
         return None
-    name = str(path)
     info = meta["source"]
     for key_name in ("start", "end"):
         info[key_name] = None if info[key_name] is None else datetime.fromisoformat(info[key_name])
     info.update(path=name, hosts=tuple(info["hosts"]))
     warnings = tuple(LoadWarning(**{**w, "source": name}) for w in meta["warnings"])
-    cat = with_english(cat.with_columns(source=pl.lit(name))).select(list(CATALOG_SCHEMA))
     return Capture(data=data, catalog=cat, sources=(SourceInfo(**info),), warnings=warnings)
 
 

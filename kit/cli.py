@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--encoding", help="force the text encoding (e.g. cp1251)")
         p.add_argument("--utc-offset", help="collecting host's UTC offset, e.g. +08:00 (for files with no zone)")
         p.add_argument("--override-zone", action="store_true", help="use --utc-offset even where the header has a zone")
+        p.add_argument("--counter", action="append", metavar="PATTERN", dest="counters",
+                       help=r"load only counters matching this path pattern, e.g. '\Network Interface(*)\Bytes*' "
+                       "(repeatable; * is a wildcard; no host or instance means any)")
         p.add_argument("--no-cache", action="store_true", help="do not use the Parquet cache")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -116,6 +119,7 @@ def _load(args: argparse.Namespace) -> Capture:
         encoding=args.encoding,
         utc_offset=args.utc_offset,
         override_zone=args.override_zone,
+        counters=args.counters,
         cache_results=not args.no_cache,
         progress=False if args.quiet else None,
     )

@@ -19,7 +19,12 @@ Names are kept as written; comparisons are case-insensitive (Export-Counter lowe
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import polars as pl
+
+from kit.errors import OptionError
 
 # Objects whose instances are "Parent/Instance" (PDH parent instances).
 PARENT_OBJECTS = frozenset({"thread", "job object details"})
@@ -95,6 +100,50 @@ def _split_instance(object_part: str) -> tuple[str, str | None]:
     if match is None:
         return object_part, None
     return object_part[: match.start()], object_part[match.start() + 1 : -1]
+
+
+def counter_filter(patterns: Sequence[str]) -> pl.Expr:
+    r"""Catalogue rows matching any of ``patterns``: counter paths with ``*`` wildcards.
+
+    ``\\HV01\Processor Information(*)\% DPC Time``, ``\Network Interface(*)\Bytes*`` or
+    ``Memory\Available MBytes``: no host means any host; no ``(instance)`` means any instance;
+    object and counter match the name as written or its English name; case is ignored. A pattern
+    equal to a data column's name (e.g. ``… [duplicate 2]``) selects that column.
+    """
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    matches = [pl.col("column").is_in(list(patterns))]
+    for pattern in patterns:
+        text = pattern.strip()
+        if not text.startswith("\\\\"):
+            text = "\\\\*" + ("" if text.startswith("\\") else "\\") + text
+        parsed = parse_counter_path(text)
+        if parsed is None:
+            raise OptionError(
+                f"counter pattern {pattern!r} is not a counter path",
+                hint=r"e.g. '\Processor Information(*)\% DPC Time' or '\\HV01\Network Interface(*)\Bytes*'",
+            )
+        parts = [
+            (parsed.host, ("host",)),
+            (parsed.object, ("object", "object_en")),
+            (parsed.parent, ("parent",)),
+            (parsed.instance, ("instance",)),
+            (parsed.counter, ("counter", "counter_en")),
+        ]
+        tests = [
+            pl.any_horizontal(pl.col(c).str.contains(_wildcard(value)).fill_null(False) for c in columns)
+            for value, columns in parts
+            if value is not None and value != "*"
+        ]
+        if parsed.index is not None:
+            tests.append(pl.col("index") == parsed.index)
+        matches.append(pl.all_horizontal(tests) if tests else pl.lit(True))
+    return pl.any_horizontal(matches).fill_null(False)
+
+
+def _wildcard(pattern: str) -> str:
+    """Regex of a perfmon wildcard: ``*`` is any text, the rest literal, case ignored."""
+    return "(?is)^" + re.escape(pattern).replace(r"\*", ".*") + "$"
 
 
 def escape_instance(description: str) -> str:

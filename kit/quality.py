@@ -57,6 +57,7 @@ SEVERITY = {
     "bad-bias": "warning",
     "reserved-name": "warning",
     "ignored-columns": "info",
+    "not-selected": "info",
 }
 """How serious each warning code is: ``error`` = data was lost or is unusable, ``warning`` = the
 numbers may mislead, ``info`` = normal for perfmon but worth knowing."""

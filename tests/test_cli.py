@@ -38,6 +38,15 @@ def test_convert_writes_the_tidy_form(write, tmp_path, capsys):
     assert pl.read_csv(path.with_suffix(".tidy.csv"))["value"].to_list() == [5.0]
 
 
+def test_counter_option_loads_only_matching_counters(tmp_path, capsys):
+    out = tmp_path / "nics.parquet"
+    args = ["convert", str(SAMPLE), "--to", "parquet", "--out", str(out), "--quiet"]
+    assert main([*args, "--counter", r"\Network Interface(*)\Bytes Received/sec"]) == 0
+    assert set(pl.read_parquet(out)["counter"].unique()) == {"Bytes Received/sec"}
+    assert main(["info", str(SAMPLE), "--counter", r"\Nothing\Here", "--quiet"]) == 2
+    assert "matches counters" in capsys.readouterr().err
+
+
 def test_bad_input_exits_2_with_a_message(write, capsys):
     assert main(["info", str(write("x.blg", b"\x00" * 10))]) == 2
     assert "relog" in capsys.readouterr().err

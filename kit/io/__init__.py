@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import replace
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,12 +14,14 @@ from tqdm.auto import tqdm
 from kit import cache
 from kit.capture import Capture
 from kit.errors import FileAccessError, HeaderError, KitError, LoadWarning, OptionError
+from kit.io.assemble import keep_selected
 from kit.io.encoding import SUPPORTED
 from kit.io.exports import expand_inputs
 from kit.io.pdh import is_pdh, read_pdh
 from kit.io.powershell import is_powershell, read_powershell
 from kit.io.source import ReadOptions, open_source
 from kit.io.times import offset_minutes
+from kit.paths import counter_filter
 
 LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".blg")
 PROGRESS_DELAY_S = 2.0
@@ -36,10 +38,11 @@ def load(
     override_zone: bool = False,
     correct_dst: bool = True,
     decimal_comma: bool | None = None,
+    counters: str | Sequence[str] | None = None,
     cache_results: bool = True,
     progress: bool | None = None,
 ) -> Capture:
-    """Load one or more counter logs (files, folders or glob patterns) into one :class:`Capture`.
+    r"""Load one or more counter logs (files, folders or glob patterns) into one :class:`Capture`.
 
     Reads PDH-CSV/TSV (relog, typeperf, Data Collector Sets, Export-Counter) and the long CSV of
     ``Get-Counter | … CounterSamples | Export-Csv``. Every counter column and data row ends up in
@@ -62,8 +65,15 @@ def load(
     decimal_comma
         Read ``12,5`` as 12.5. Default: only for ``;``-separated files and culture-formatted
         PowerShell exports.
+    counters
+        Load only the counters matching these patterns (perfmon paths with ``*`` wildcards, see
+        :func:`kit.paths.counter_filter`), e.g. ``[r"\Network Interface(*)\Bytes*",
+        r"\Processor Information(*)\% DPC Time"]``. Only those columns are parsed from a CSV,
+        or read from a cached file; the rest are named in a ``not-selected`` warning per file.
+        A file with no matching counter adds nothing but that warning.
     cache_results
-        Reuse / store parsed files in the Parquet cache (:mod:`kit.cache`).
+        Reuse / store parsed files in the Parquet cache (:mod:`kit.cache`). A load with
+        ``counters`` reads a cached file's columns but never stores a partial one.
     progress
         ``None``: a progress bar appears if loading takes over 2 s; ``True``: always; ``False``: never.
     """
@@ -73,6 +83,9 @@ def load(
             codecs.lookup(encoding)
         except (LookupError, TypeError):
             raise OptionError(f"unknown encoding {encoding!r}", hint="e.g. cp1252, cp1251, cp932, utf-16") from None
+    if counters is not None:
+        counters = (counters,) if isinstance(counters, str) else tuple(counters)
+        counter_filter(counters)  # a malformed pattern fails here, before any file is read
     files = expand(paths)
     options = {
         "encoding": encoding,
@@ -88,9 +101,19 @@ def load(
     ) as bar:
         for path in files:
             bar.set_postfix_str(path.name, refresh=False)
-            parts.append(_load_file(path, options, cache_results))
+            parts.append(_load_file(path, options, cache_results, counters))
             bar.update(1)
-    return combine(parts)
+    if counters is None:
+        return combine(parts)
+    found = [part for part in parts if part.catalog.height]
+    if not found:
+        raise OptionError(
+            f"no counter in {len(files)} file(s) matches counters={list(counters)}",
+            hint="list a file's counters with: python -m kit info FILE",
+        )
+    capture = combine(found)
+    missed = tuple(w for part in parts if not part.catalog.height for w in part.warnings)
+    return replace(capture, warnings=capture.warnings + missed)
 
 
 def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
@@ -98,9 +121,9 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     return [path for path, _ in expand_inputs(paths, LOG_SUFFIXES, kind=".csv/.tsv/.txt counter logs")]
 
 
-def _load_file(path: Path, options: dict, use_cache: bool) -> Capture:
+def _load_file(path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None) -> Capture:
     try:
-        return _load_cached(path, options, use_cache)
+        return _load_cached(path, options, use_cache, counters)
     except KitError:
         raise
     except OSError as exc:
@@ -110,14 +133,14 @@ def _load_file(path: Path, options: dict, use_cache: bool) -> Capture:
         ) from None
 
 
-def _load_cached(path: Path, options: dict, use_cache: bool) -> Capture:
+def _load_cached(path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None) -> Capture:
     if use_cache:
         key = cache.entry_key(cache.content_hash(path), options)
-        hit = cache.read(key, path)
+        hit = cache.read(key, path, select=None if counters is None else counter_filter(counters))
         if hit is not None:
-            return hit
-    capture = read_file(path, **_reader_options(options))
-    if use_cache:
+            return hit if counters is None else keep_selected(hit, counters)
+    capture = read_file(path, **_reader_options(options), counters=counters)
+    if use_cache and counters is None:
         info = replace(capture.sources[0], cache_key=key)
         capture = replace(capture, sources=(info,))
         cache.write(key, capture)
@@ -142,14 +165,18 @@ def read_file(
     override_zone: bool = False,
     correct_dst: bool = True,
     decimal_comma: bool | None = None,
+    counters: tuple[str, ...] | None = None,
 ) -> Capture:
-    """Sniff the format of one file and read it (no cache). ``bias_minutes``: UTC = local + bias."""
+    """Sniff the format of one file and read it (no cache). ``bias_minutes``: UTC = local + bias;
+    ``counters``: read only the counters matching these patterns (PDH logs parse only their
+    columns)."""
     source = open_source(path, encoding=encoding)
-    options = ReadOptions(bias_minutes, override_zone, correct_dst, decimal_comma)
+    options = ReadOptions(bias_minutes, override_zone, correct_dst, decimal_comma, counters)
     if is_pdh(source.header):
         return read_pdh(source, options)
     if is_powershell(source.header):
-        return read_powershell(source, options)
+        capture = read_powershell(source, options)
+        return capture if counters is None else keep_selected(capture, counters)
     if "countersamples" in source.header.lower() or "readings" in source.header.lower():
         raise HeaderError(
             "this Export-Csv holds Get-Counter sample *sets* (Timestamp, Readings, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timezone
 
 import polars as pl
@@ -11,7 +12,7 @@ from kit.errors import LoadWarning
 from kit.io.table import LINE, line_list
 from kit.io.times import EARLIEST, LATEST, median_interval_s, to_utc
 from kit.names import with_english
-from kit.paths import parse_counter_path
+from kit.paths import counter_filter, parse_counter_path
 from kit.quality import check_source
 
 
@@ -72,6 +73,29 @@ def catalog(columns: list[str], paths: list[str], source: str) -> pl.DataFrame:
     return with_english(pl.DataFrame(rows, schema=CATALOG_SCHEMA))
 
 
+def not_selected(source: str, counters: tuple[str, ...], left_out: int, total: int) -> LoadWarning:
+    """The warning that ``left_out`` of a file's ``total`` counter columns were not asked for."""
+    return LoadWarning(
+        source, "not-selected",
+        f"{left_out:,} of {total:,} counter columns left out: they match none of counters={list(counters)}",
+    )
+
+
+def keep_selected(capture: Capture, counters: tuple[str, ...]) -> Capture:
+    """One file's ``capture`` cut to the counters matching ``counters`` (a no-op on data that is
+    cut already, e.g. a projected cache read), with the :func:`not_selected` warning."""
+    total = capture.sources[0].columns
+    cat = capture.catalog.filter(counter_filter(counters))
+    extra = (not_selected(capture.sources[0].path, counters, total - cat.height, total),) if cat.height < total else ()
+    return replace(
+        capture,
+        data=capture.data.select("time", *cat["column"]),
+        catalog=cat,
+        sources=(replace(capture.sources[0], columns=cat.height),),
+        warnings=capture.warnings + extra,
+    )
+
+
 def finish(
     values: pl.DataFrame,
     cat: pl.DataFrame,
@@ -91,16 +115,18 @@ def finish(
     Rows whose timestamp could not be read are reported and left out (they cannot be placed in
     time); rows are sorted by UTC time; the quality checks run here, once per source.
     """
-    warnings += bad_timestamps(values.filter(pl.col("local").is_null()), source)
-    values = values.filter(pl.col("local").is_not_null())
+    if values["local"].null_count():  # filtering copies every column: only when needed
+        warnings += bad_timestamps(values.filter(pl.col("local").is_null()), source)
+        values = values.filter(pl.col("local").is_not_null())
     utc, time_warnings = to_utc(values, bias_minutes=bias_minutes, source=source, correct_dst=correct_dst)
     warnings.extend(time_warnings)
     frame = values.with_columns(utc).drop("local")
-    in_range = pl.col("time").is_between(EARLIEST.replace(tzinfo=timezone.utc), LATEST.replace(tzinfo=timezone.utc))
-    warnings += bad_timestamps(
-        frame.filter(~in_range), source, f"outside {EARLIEST:%Y}–{LATEST:%Y} once converted to UTC"
-    )
-    frame = frame.filter(in_range)
+    in_range = frame["time"].is_between(EARLIEST.replace(tzinfo=timezone.utc), LATEST.replace(tzinfo=timezone.utc))
+    if not in_range.all():
+        warnings += bad_timestamps(
+            frame.filter(~in_range), source, f"outside {EARLIEST:%Y}–{LATEST:%Y} once converted to UTC"
+        )
+        frame = frame.filter(in_range)
     if any(w.code == "clock-step-back" for w in time_warnings):
         frame = frame.sort("time", maintain_order=True)
     frame = frame.select("time", LINE, *cat["column"])

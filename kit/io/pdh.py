@@ -15,11 +15,11 @@ import polars as pl
 
 from kit.capture import Capture
 from kit.errors import HeaderError, LoadWarning
-from kit.io.assemble import catalog, finish, unique_names
+from kit.io.assemble import catalog, finish, not_selected, unique_names
 from kit.io.source import ReadOptions, TextSource, split_fields
 from kit.io.table import read_body
 from kit.io.times import parse_local
-from kit.paths import parse_counter_path
+from kit.paths import counter_filter, parse_counter_path
 
 _MAGIC = re.compile(r'^\s*"?\((PDH-(CSV|TSV)) ([\d.]+)\)')
 _BIAS = re.compile(r"\((-?\d+)\)\s*$")
@@ -99,11 +99,17 @@ def read_pdh(
     decimal_comma = options.decimal_comma
     if decimal_comma is None:
         decimal_comma = separator == ";"
+    chosen = list(range(len(paths)))
+    if options.counters is not None:
+        chosen = _selected(paths, options.counters, name)
+        if len(chosen) < len(paths):
+            warnings.append(not_selected(name, options.counters, len(paths) - len(chosen), len(paths)))
     values, body_warnings = read_body(
-        source, len(fields), separator=separator, decimal_comma=decimal_comma
+        source, len(fields), separator=separator, decimal_comma=decimal_comma,
+        fields=None if options.counters is None else [i + 1 for i in chosen],
     )
     warnings.extend(body_warnings)
-    keep, dropped = _counter_columns(paths, values, name)
+    keep, dropped = _counter_columns(paths, chosen, values, name)
     warnings.extend(dropped)
     kept_paths = [paths[i] for i in keep]
     columns, dup_warnings = unique_names(kept_paths, name, [i + 2 for i in keep])
@@ -135,17 +141,26 @@ def read_pdh(
     )
 
 
+def _selected(paths: list[str], counters: tuple[str, ...], source: str) -> list[int]:
+    """Indices (into ``paths``) of the header's columns that match the ``counters`` patterns."""
+    names, _ = unique_names(paths, source, [None] * len(paths))
+    mask = catalog(names, paths, source).select(counter_filter(counters)).to_series()
+    return mask.arg_true().to_list()
+
+
 def _counter_columns(
-    paths: list[str], values: pl.DataFrame, source: str
+    paths: list[str], chosen: list[int], values: pl.DataFrame, source: str
 ) -> tuple[list[int], list[LoadWarning]]:
-    """Indices (into ``paths``) of the columns to keep; report the ones that are not counters.
+    """Indices (of ``chosen``, into ``paths``) of the columns to keep; report the ones that are
+    not counters.
 
     A header cell that is not a counter path and whose column is entirely blank is a Data
     Collector Set description (or an empty trailing column): dropped, reported. One that is not a
     path but holds values is kept (it may still be useful) and reported.
     """
     keep, warnings = [], []
-    for i, path in enumerate(paths):
+    for i in chosen:
+        path = paths[i]
         if parse_counter_path(path) is not None:
             keep.append(i)
             continue

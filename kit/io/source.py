@@ -35,6 +35,8 @@ class ReadOptions:
     correct_dst: bool = True
     decimal_comma: bool | None = None
     """Read ``12,5`` as 12.5; None: decided from the file."""
+    counters: tuple[str, ...] | None = None
+    """Read only the counters matching these patterns (:func:`kit.paths.counter_filter`)."""
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def to_utc(
     moves the bias by ∓60 min from that row on. Reports every jump, any other step back in time
     and repeated timestamps.
     """
-    local = frame["local"]
+    local, line_numbers = frame["local"], frame[LINE]
     interval = median_interval_s(local) or 0.0
     tolerance = max(0.5 * interval, 2.0)
     step = local.diff().dt.total_microseconds().cast(pl.Float64).fill_null(interval * 1e6) / 1e6
@@ -85,8 +85,7 @@ def to_utc(
     spring = (step - (interval + HOUR_S)).abs() <= tolerance
     warnings = []
     for mask, kind, change in ((fall_back, "fall-back (the hour repeats)", 60), (spring, "spring-forward (an hour is skipped)", -60)):
-        lines = frame.filter(mask)[LINE].to_list()
-        for line in lines:
+        for line in line_numbers.filter(mask).to_list():
             todo = "bias adjusted by %+d min from here on" % change if correct_dst else "left as written"
             warnings.append(
                 LoadWarning(source, "dst-jump", f"local time jumps by a DST {kind}: {todo}", line=line)
@@ -97,8 +96,9 @@ def to_utc(
     minutes = shift + bias_minutes
     offset = (minutes * 60_000_000).cast(pl.Duration("us"))
     utc = (local + offset).dt.replace_time_zone("UTC").alias("time")
-    back = utc.diff().dt.total_microseconds() < 0
-    for line, seconds in frame.with_columns(back=back, s=utc.diff().dt.total_microseconds() / 1e6).filter("back").select(LINE, "s").rows():
+    steps = utc.diff().dt.total_microseconds() / 1e6
+    back = steps < 0
+    for line, seconds in zip(line_numbers.filter(back).to_list(), steps.filter(back).to_list()):
         warnings.append(
             LoadWarning(
                 source, "clock-step-back",
@@ -108,7 +108,7 @@ def to_utc(
         )
     repeats = utc.is_duplicated()
     if repeats.any():
-        lines = frame.filter(repeats)[LINE].to_list()
+        lines = line_numbers.filter(repeats).to_list()
         warnings.append(
             LoadWarning(
                 source, "duplicate-time",
