@@ -136,12 +136,9 @@ def _timing(frame: pl.DataFrame, source: str, interval: float | None) -> list[Lo
 def _blanks(frame: pl.DataFrame, columns: list[str], source: str) -> list[LoadWarning]:
     if not columns or frame.height == 0:
         return []
-    stats = frame.select(
-        pl.concat_list(pl.col(columns).null_count()).alias("nulls"),
-        pl.concat_list(pl.col(columns).first().is_null()).alias("first"),
-    ).row(0)
-    nulls = dict(zip(columns, stats[0]))
-    first_blank = dict(zip(columns, stats[1]))
+    counters = frame[columns]  # null counts are chunk metadata: no pass over the values
+    nulls = dict(zip(columns, counters.null_count().row(0)))
+    first_blank = dict(zip(columns, counters.head(1).null_count().row(0)))
     n = frame.height
     empty = [c for c in columns if nulls[c] == n]
     first_only = [c for c in columns if first_blank[c] and nulls[c] == 1 and n > 1]

@@ -120,7 +120,8 @@ def finish(
         values = values.filter(pl.col("local").is_not_null())
     utc, time_warnings = to_utc(values, bias_minutes=bias_minutes, source=source, correct_dst=correct_dst)
     warnings.extend(time_warnings)
-    frame = values.with_columns(utc).drop("local")
+    # replace_column and getitem, not with_columns/select/drop: see kit.io.table._fast
+    frame = values.clone().replace_column(values.get_column_index("local"), utc)
     in_range = frame["time"].is_between(EARLIEST.replace(tzinfo=timezone.utc), LATEST.replace(tzinfo=timezone.utc))
     if not in_range.all():
         warnings += bad_timestamps(
@@ -129,10 +130,10 @@ def finish(
         frame = frame.filter(in_range)
     if any(w.code == "clock-step-back" for w in time_warnings):
         frame = frame.sort("time", maintain_order=True)
-    frame = frame.select("time", LINE, *cat["column"])
+    frame = frame[["time", LINE, *cat["column"]]]
     interval = median_interval_s(frame["time"])
     warnings.extend(check_source(frame, cat, source=source, interval_s=interval))
-    data = frame.drop(LINE)
+    data = frame[["time", *cat["column"]]]
     hosts = tuple(cat["host"].drop_nulls().unique(maintain_order=True).to_list())
     meta = SourceInfo(
         path=source,

@@ -17,7 +17,7 @@ from kit.capture import Capture
 from kit.errors import HeaderError, LoadWarning
 from kit.io.assemble import catalog, finish, not_selected, unique_names
 from kit.io.source import ReadOptions, TextSource, split_fields
-from kit.io.table import read_body
+from kit.io.table import LINE, read_body
 from kit.io.times import parse_local
 from kit.paths import counter_filter, parse_counter_path
 
@@ -116,11 +116,9 @@ def read_pdh(
     warnings.extend(dup_warnings)
     cat = catalog(columns, kept_paths, name)
     local, _ = parse_local(values["c0"])
-    values = values.select(
-        local,
-        "__line",
-        *[pl.col(f"c{i + 1}").alias(column) for i, column in zip(keep, columns)],
-    )
+    values = values[[LINE, *(f"c{i + 1}" for i in keep)]]  # getitem, not select: see table._fast
+    values.columns = [LINE, *columns]
+    values.insert_column(0, local)
     bias, basis = _resolve_bias(header_bias, options.bias_minutes, options.override_zone, zone, name, warnings)
     return finish(
         values,
