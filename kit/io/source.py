@@ -1,28 +1,36 @@
 """Open a text log: refuse binary formats, settle the encoding, find and decode the header line.
 
 Only the head of the file is read here. The body is later parsed straight from the file by polars
-(PDH data rows are ASCII numbers whatever the code page), except for UTF-16 files and files whose
-lines end in a lone CR, which are rewritten as UTF-8 with LF line breaks in memory once.
+(PDH data rows are ASCII numbers whatever the code page), except for UTF-16 files, transcoded to
+UTF-8 in memory block by block, and files whose lines end in a lone CR, whose line breaks are made
+LF in memory.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import re
 import sys
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
 
 from kit.errors import HeaderError, LoadWarning
 from kit.io.encoding import SUPPORTED, decode_header, detect_bom, double_encoded, garbled, refuse_binary
 
 _CHUNK = 1 << 20
 _MAX_HEADER = 256 << 20
+_BLOCK = 16 << 20
+"""Bytes of UTF-16 transcoded at a time (even, so that blocks start on a code unit)."""
 _BLANK = " \t\r\n\x0b\x0c\x00"
 """What a blank line before the header may hold (ASCII white space and NUL)."""
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _LINE_BREAK = re.compile(rb"\r\n?")
-_LINE_BREAK_TEXT = re.compile("\r\n?")
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,9 @@ class TextSource:
     header_line: int
     preamble: tuple[str, ...]
     body: bytes | None
-    """The whole file as UTF-8 with LF line breaks when it had to be transcoded (UTF-16) or its
-    line breaks rewritten (lone CRs), else ``None``."""
+    """The whole file (without BOM) as UTF-8 when it had to be transcoded (UTF-16) or its line
+    breaks rewritten (lone CRs), else ``None``. Line breaks are LF or CRLF as in the file; a file
+    with a lone CR has them all made LF."""
     warnings: tuple[LoadWarning, ...]
 
     @property
@@ -66,7 +75,7 @@ class TextSource:
     def last_line(self) -> bytes:
         """The bytes after the file's last LF (empty when it ends with a line break)."""
         if self.body is not None:
-            return self.body.rpartition(b"\n")[2]
+            return self.body[self.body.rfind(b"\n") + 1 :]
         with self.path.open("rb") as handle:
             end = handle.seek(0, 2)
             tail = b""
@@ -94,9 +103,10 @@ def open_source(path: Path, *, encoding: str | None = None) -> TextSource:
         if family == "utf-16":  # byte order from the BOM, else little-endian as Windows writes
             codec = bom_codec if bom_codec and bom_codec.startswith("utf-16") else "utf-16-le"
         if family.startswith("utf-16"):
-            text, warnings = decode_lossy((head + handle.read())[bom_length:], codec.replace("-sig", ""), path)
-            basis = "requested" if encoding else "bom" if bom_codec else "nul-pattern"
-            return _from_text(path, text, codec, basis, warnings)
+            handle.seek(bom_length)
+            body, warnings = _transcode(handle, codec.replace("-sig", ""), path)
+            basis = "requested" if encoding else "bom" if bom_length else "nul-pattern"
+            return _from_utf8(path, body, codec, basis, warnings)
         if head.endswith(b"\r"):  # is it CRLF cut by the chunk, or a lone CR?
             head += handle.read(1)
         lone_cr = _LONE_CR.search(head) is not None
@@ -160,29 +170,77 @@ def decode_lossy(
         return raw.decode(codec), []
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].decode(codec, errors="replace").count("\n") + first_line
-    return raw.decode(codec, errors="replace"), [
-        LoadWarning(
-            str(path), "undecodable-bytes",
-            f"bytes that are not valid {codec} (from line {line} on) were replaced by U+FFFD; "
-            "if text looks garbled, pass encoding= with the file's code page (a file cut off "
-            "in the middle of a character also shows this)",
-            line=line,
-        )
-    ]
+    return raw.decode(codec, errors="replace"), [_undecodable(path, codec, line)]
 
 
-def _from_text(path: Path, text: str, codec: str, basis: str, warnings: list[LoadWarning]) -> TextSource:
-    """The :class:`TextSource` of a file decoded whole (UTF-16)."""
-    text = _LINE_BREAK_TEXT.sub("\n", text)
-    lines = text.split("\n", 60)
+def _undecodable(path: Path, codec: str, line: int) -> LoadWarning:
+    """The warning for bytes invalid in ``codec`` from 1-based ``line`` on."""
+    return LoadWarning(
+        str(path), "undecodable-bytes",
+        f"bytes that are not valid {codec} (from line {line} on) were replaced by U+FFFD; "
+        "if text looks garbled, pass encoding= with the file's code page (a file cut off "
+        "in the middle of a character also shows this)",
+        line=line,
+    )
+
+
+def _transcode(handle: BinaryIO, codec: str, path: Path) -> tuple[bytes, list[LoadWarning]]:
+    """The rest of ``handle`` (UTF-16 in ``codec``) as UTF-8, line breaks unchanged.
+
+    Blocks of ASCII code units are narrowed by numpy; the others (a localized header, a character
+    cut by a block edge) go through an incremental decoder. Code units that are not valid UTF-16
+    become U+FFFD, the first reported with its line.
+    """
+    units = np.dtype(">u2" if codecs.lookup(codec).name.endswith("-be") else "<u2")
+    decoder = codecs.getincrementaldecoder(codec)()
+    out = io.BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
+    warnings: list[LoadWarning] = []
+
+    def decode(block: bytes, final: bool = False) -> None:
+        """Append ``block`` decoded; on the first invalid code unit, warn and decode leniently."""
+        try:
+            text = decoder.decode(block, final)
+        except UnicodeDecodeError as exc:
+            before = exc.object[: exc.start].decode(codec, errors="replace").count("\n")
+            warnings.append(_undecodable(path, codec, out.getvalue().count(b"\n") + before + 1))
+            decoder.errors = "replace"
+            text = decoder.decode(block, final)
+        out.write(text.encode("utf-8"))
+
+    while block := handle.read(_BLOCK):
+        codes = np.frombuffer(block, units, count=len(block) // 2)
+        if len(block) % 2 == 0 and not decoder.getstate()[0] and codes.max() < 0x80:
+            out.write(codes.astype(np.uint8))
+        else:
+            decode(block)
+    decode(b"", final=True)
+    return out.getvalue(), warnings
+
+
+def _from_utf8(path: Path, body: bytes, codec: str, basis: str, warnings: list[LoadWarning]) -> TextSource:
+    """The :class:`TextSource` of a file transcoded whole to UTF-8 (UTF-16)."""
+    if _has_lone_cr(body):
+        body = _LINE_BREAK.sub(b"\n", body)
+    head = islice(io.BytesIO(body), 51)  # the lines _skip_preamble may look at; no copy of body
+    lines = [line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8") for line in head]
     index, preamble = _skip_preamble(lines[:50])
     if index >= len(lines):
         raise HeaderError("the file holds no header line", path=path, hint="expected " + SUPPORTED)
     header = lines[index]
     warnings = _mojibake(header, path, index + 1) + warnings
-    return TextSource(
-        path, codec, basis, header, index + 1, tuple(preamble), text.encode("utf-8"), tuple(warnings)
-    )
+    return TextSource(path, codec, basis, header, index + 1, tuple(preamble), body, tuple(warnings))
+
+
+def _has_lone_cr(data: bytes) -> bool:
+    """True when ``data`` holds a CR that no LF follows (classic Mac line breaks)."""
+    if data.endswith(b"\r"):
+        return True
+    view = np.frombuffer(data, np.uint8)
+    for start in range(0, len(view), _BLOCK):
+        cr = np.flatnonzero(view[start : start + _BLOCK] == 13) + start
+        if (view[cr + 1] != 10).any():
+            return True
+    return False
 
 
 def _mojibake(header: str, path: Path, line: int) -> list[LoadWarning]:
