@@ -26,8 +26,8 @@ from kit.io.events import Events
 from kit.io.pings import Pings
 from kit.io.topology import Topology
 from kit.limits import l2_ceiling_bytes_s
-from kit.nics import host_traffic
-from kit.series import by_source, gaps, log_frame, overlaps
+from kit.nics import Traffic, host_traffic
+from kit.series import Logs, gaps, overlaps
 from kit.throughput import (
     DIP_FRACTION, GB, GBPS, PERCENTILES, cdf, histogram, leg_series, nic_bytes, rate_stats, steadiness,
 )
@@ -182,10 +182,19 @@ def analyze(
     align_clocks
         Estimate and remove the clock offset between two hosts.
     """
-    capture, clock = _aligned(capture) if align_clocks else (capture, None)
-    found = find_migrations(capture) if windows is None else given_windows(capture, windows)
+    logs = Logs.of(capture)
+    traffic = host_traffic(capture, logs=logs)
+    clock = _clock(capture, traffic) if align_clocks else None
+    if clock is not None and clock["shifted"]:
+        capture = shift_host(capture, clock["moved"], clock["offset_s"])
+        logs = Logs.of(capture)
+        traffic = host_traffic(capture, logs=logs)
+    found = (
+        find_migrations(capture, logs=logs, traffic=traffic) if windows is None
+        else given_windows(capture, windows, traffic=traffic)
+    )
     all_windows = list(zip(found["start"].to_list(), found["end"].to_list()))
-    frames = {host: core_frame(capture, host) for host in capture.hosts}
+    frames = {host: core_frame(capture, host, logs=logs) for host in capture.hosts}
     samples = {
         host: (frame, core_labels(capture, host), idle_baseline(frame, all_windows)) for host, frame in frames.items()
     }
@@ -197,13 +206,13 @@ def analyze(
     }
     sides = {"events": events, "topology": topology, "pings": pings, "clock": clock}
     migrations = tuple(
-        _migration(capture, window, all_windows, samples, options, sides) for window in found.iter_rows(named=True)
+        _migration(logs, traffic, window, samples, options, sides) for window in found.iter_rows(named=True)
     )
     summary = capture.summary()
     return Analysis(
         windows=found,
         migrations=migrations,
-        traffic=_traffic(capture),
+        traffic=_traffic(logs),
         labels=dict(labels or {}),
         options=options,
         capture={k: summary[k] for k in ("hosts", "rows", "columns", "start_utc", "end_utc", "interval_s")}
@@ -211,65 +220,74 @@ def analyze(
     )
 
 
-def _aligned(capture: Capture) -> tuple[Capture, dict | None]:
-    """With two hosts: their clock offset from the traffic, and the capture on one clock.
+def _clock(capture: Capture, traffic: Traffic) -> dict | None:
+    """With two hosts: their clock offset from the traffic (:func:`kit.nics.host_traffic`).
 
-    The host that sent most is taken as the reference; the other moves onto its clock when the
-    offset exceeds its uncertainty. Returns the clock dict (:func:`kit.clock.clock_offset` plus
-    ``reference``, ``moved`` and ``shifted``) or None with fewer or more than two hosts.
+    The host that sent most is taken as the reference; the other is to move onto its clock
+    (:func:`kit.clock.shift_host`) when the offset exceeds its uncertainty. Returns the clock dict
+    (:func:`kit.clock.clock_offset` plus ``reference``, ``moved`` and ``shifted``) or None with
+    fewer or more than two hosts.
     """
-    traffic = host_traffic(capture)
     hosts = list(dict.fromkeys(host for host, _ in traffic))
     if len(hosts) != 2 or len(capture.hosts) != 2:
-        return capture, None
+        return None
     sent = {h: (f["sent_bytes_s"].fill_null(0) * f["dt_s"].fill_null(0)).sum() for h, f in traffic}
     reference = max(hosts, key=lambda h: sent[h])
     other = next(h for h in hosts if h != reference)
-    clock = clock_offset(capture, reference, other)
+    clock = clock_offset(capture, reference, other, traffic=traffic)
     offset, uncertainty = clock.get("offset_s"), clock.get("uncertainty_s")
     shifted = offset is not None and uncertainty is not None and abs(offset) > uncertainty
-    clock = {**clock, "reference": reference, "moved": other, "shifted": shifted}
-    return (shift_host(capture, other, offset) if shifted else capture), clock
+    return {**clock, "reference": reference, "moved": other, "shifted": shifted}
 
 
-def _traffic(capture: Capture) -> dict[tuple[str, str], pl.DataFrame]:
+def _traffic(logs: Logs) -> dict[tuple[str, str], pl.DataFrame]:
     """NIC rates of every host and direction over the whole capture (see ``Analysis.traffic``)."""
+    capture = logs.capture
     out = {}
     if capture.start is None:
         return out
     for host in capture.hosts:
         for direction in ("sent", "received"):
-            series, _ = leg_series(capture, host=host, direction=direction, start=capture.start, end=capture.end)
+            series, _ = leg_series(
+                capture, host=host, direction=direction, start=capture.start, end=capture.end, logs=logs
+            )
             if series.height:
                 out[(host, direction)] = series.drop("phase")
     return out
 
 
 def _migration(
-    capture: Capture,
+    logs: Logs,
+    traffic: Traffic,
     window: dict,
-    all_windows: list,
     samples: dict[str, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]],
     options: dict,
     sides: dict,
 ) -> Migration:
+    """One migration's legs, report and side analyses; ``traffic``: :func:`kit.nics.host_traffic`."""
     start, end = window["start"], window["end"]
     legs = tuple(
-        _leg(capture, host, role, window, all_windows, samples[host], options)
-        for host, role in _roles(capture, window)
+        _leg(logs, host, role, window, samples[host], options) for host, role in _roles(logs.capture, window, traffic)
     )
-    transport, basis = _transport(capture, window, legs, options["transport"])
-    report = _report(capture, window, legs, transport, basis, options)
-    extra = _side_analyses(capture, window, legs, report, sides)
+    lm_bytes = _lm_bytes(logs, window)
+    transport, basis = _transport(legs, options["transport"], lm_bytes)
+    report = _report(window, legs, transport, basis, options, lm_bytes)
+    extra = _side_analyses(logs, traffic, window, legs, report, sides)
     return Migration(window={**window, "start": start, "end": end}, legs=legs, report=report, **extra)
 
 
-def _side_analyses(capture: Capture, window: dict, legs: tuple[Leg, ...], report: dict, sides: dict) -> dict:
+def _side_analyses(
+    logs: Logs, traffic: Traffic, window: dict, legs: tuple[Leg, ...], report: dict, sides: dict
+) -> dict:
     """Blackout, passes and channel attribution of one migration, added to its report."""
+    capture = logs.capture
     clock = sides["clock"]
     aligned = None if clock is None else {"offset_s": 0.0, "uncertainty_s": clock.get("uncertainty_s") or 0.0}
-    methods, blackout = estimate_blackout(capture, window, events=sides["events"], pings=sides["pings"], clock=aligned)
-    passes = transfer_passes(capture, window)
+    passes = transfer_passes(capture, window, logs=logs)
+    methods, blackout = estimate_blackout(
+        capture, window, events=sides["events"], pings=sides["pings"], clock=aligned,
+        logs=logs, traffic=traffic, passes=passes,
+    )
     channels = attribute_channels(
         legs, topology=sides["topology"], capture=capture, lm_bytes=report["lm_bytes"] or None,
         memory_bytes=report["memory_read_bytes"], transport=report["transport"],
@@ -298,12 +316,12 @@ def _plain_rows(frame: pl.DataFrame) -> list[dict]:
     return frame.with_columns(pl.col(times).dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")).to_dicts()
 
 
-def _roles(capture: Capture, window: dict) -> list[tuple[str, str]]:
+def _roles(capture: Capture, window: dict, traffic: Traffic) -> list[tuple[str, str]]:
     """(host, role) of every host with a view of the migration: known roles first, then the
-    other hosts by the direction of their traffic in the window."""
+    other hosts by the direction of their traffic in the window (:func:`kit.nics.host_traffic`)."""
     roles = [(window[r], r) for r in ("source", "destination") if window[r] in capture.hosts]
     known = {h for h, _ in roles}
-    for host, frame in host_traffic(capture):
+    for host, frame in traffic:
         if host in known:
             continue
         inside = frame.filter(overlaps(window["start"], window["end"]))
@@ -316,20 +334,24 @@ def _roles(capture: Capture, window: dict) -> list[tuple[str, str]]:
 
 
 def _leg(
-    capture: Capture,
+    logs: Logs,
     host: str,
     role: str,
     window: dict,
-    all_windows: list,
     samples: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None],
     options: dict,
 ) -> Leg:
+    capture = logs.capture
     direction = ROLE_DIRECTION[role]
     start, end = window["start"], window["end"]
-    series, nic_cols = leg_series(capture, host=host, direction=direction or "received", start=start, end=end)
+    series, nic_cols = leg_series(
+        capture, host=host, direction=direction or "received", start=start, end=end, logs=logs
+    )
     if direction is None:
         series, nic_cols = series.clear(), nic_cols.clear()
-    nics = nic_bytes(capture, nic_cols, direction=direction or "received", start=start, end=end, mtu=options["mtu"])
+    nics = nic_bytes(
+        capture, nic_cols, direction=direction or "received", start=start, end=end, mtu=options["mtu"], logs=logs
+    )
     nics = nics.join(_nic_rates(series, nics["instance"].to_list()), on="instance", how="left")
     transfer = series.filter(pl.col("phase") == "transfer")
     span = (transfer["prev"].min(), transfer["time"].max()) if transfer.height else (start, end)
@@ -344,7 +366,7 @@ def _leg(
         stats=rate_stats(series), steadiness=steadiness(series, dip_fraction=options["dip_fraction"]),
         histogram=histogram(series, bin_width_gbps=options["bin_width_gbps"]), cdf=cdf(series),
         gaps=gaps(series), cores=cores, core_summary=summary, core_frame=frame, core_labels=labels,
-        nic_cores=nic_cores(capture, host, span=span),
+        nic_cores=nic_cores(capture, host, span=span, logs=logs),
     )
 
 
@@ -358,14 +380,14 @@ def _nic_rates(series: pl.DataFrame, instances: list[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"instance": pl.String, "mean_bytes_s": pl.Float64, "peak_bytes_s": pl.Float64})
 
 
-def _transport(capture: Capture, window: dict, legs: tuple[Leg, ...], given: str | None) -> tuple[str | None, str]:
-    """The migration's transport and how it was told (``given``, ``counters``, ``rdma``, ``nics``)."""
+def _transport(legs: tuple[Leg, ...], given: str | None, sent: dict[str, float]) -> tuple[str | None, str]:
+    """The migration's transport and how it was told (``given``, ``counters``, ``rdma``, ``nics``);
+    ``sent``: :func:`_lm_bytes`. [bytes]"""
     if given:
         return given, "given"
     rdma = sum(leg.nics["rdma_bytes"].fill_null(0).sum() for leg in legs)
     wire = sum(leg.nics.filter(pl.col("carried"))["bytes"].sum() for leg in legs)
     mostly_rdma = wire > 0 and rdma > wire / 2
-    sent = _lm_bytes(capture, window)
     if sent.get("compression", 0) > 0:
         return "compression", "counters"
     if sent.get("smb", 0) > 0:
@@ -380,19 +402,19 @@ def _transport(capture: Capture, window: dict, legs: tuple[Leg, ...], given: str
     return None, "unknown"
 
 
-def _lm_bytes(capture: Capture, window: dict) -> dict[str, float]:
+def _lm_bytes(logs: Logs, window: dict) -> dict[str, float]:
     """Bytes of each transport counter of the migration's instance on its source. [bytes]"""
     if not window.get("instance") or not window.get("source"):
         return {}
-    cat = capture.catalog.filter(
+    cat = logs.capture.catalog.filter(
         (pl.col("host") == window["source"]) & (pl.col("instance") == window["instance"])
         & (pl.col("object_en").str.to_lowercase() == LM_OBJECT)
     ).with_columns(counter=pl.col("counter_en").str.to_lowercase())
     wanted = {row["counter"]: row["column"] for row in cat.iter_rows(named=True)}
     columns = {k: wanted[c] for k, c in LM_TRANSPORT_COUNTERS.items() if c in wanted}
     out: dict[str, float] = {}
-    for _, group in by_source(capture, list(columns.values())).items():
-        frame = log_frame(capture, group).filter(overlaps(window["start"], window["end"]))
+    for group in logs.by_source(list(columns.values())).values():
+        frame = logs.frame(group, where=overlaps(window["start"], window["end"]))
         for key, column in columns.items():
             if column in group:
                 out[key] = (frame[column].fill_null(0) * frame["dt_s"]).sum()
@@ -404,8 +426,9 @@ def _lm_bytes(capture: Capture, window: dict) -> dict[str, float]:
 
 
 def _report(
-    capture: Capture, window: dict, legs: tuple[Leg, ...], transport: str | None, basis: str, options: dict
+    window: dict, legs: tuple[Leg, ...], transport: str | None, basis: str, options: dict, lm: dict[str, float]
 ) -> dict:
+    """The JSON-ready report of one migration; ``lm``: :func:`_lm_bytes`. [bytes]"""
     primary = next((leg for leg in legs if leg.role == "source"), legs[0] if legs else None)
     stats = primary.stats if primary else {}
     steady = primary.steadiness if primary else {}
@@ -417,7 +440,6 @@ def _report(
         if primary else None
     )
     mean = stats.get("mean_bytes_s")
-    lm = _lm_bytes(capture, window)
     destination = next((leg for leg in legs if leg.role == "destination"), None)
     flows = 1 + len(window["concurrent_with"])
     tcp_nics = destination.nics.filter(pl.col("carried") & (pl.col("tcp_bytes").fill_null(0) > 0)).height if destination else 0

@@ -46,8 +46,8 @@ from kit.clock import clock_offset
 from kit.errors import OptionError
 from kit.io.events import Events
 from kit.io.pings import Pings
-from kit.nics import host_traffic, nic_columns
-from kit.series import log_frame, overlaps, spans
+from kit.nics import Traffic, host_traffic, nic_columns
+from kit.series import Logs, overlaps, spans
 from kit.windows import LM_OBJECT
 
 PAGE_BYTES = 4096
@@ -76,7 +76,7 @@ _DIRTY_PAGES = "transfer pass: dirty page count"
 _IS_BLACKOUT = "transfer pass: is blackout"
 
 
-def transfer_passes(capture: Capture, window: dict) -> pl.DataFrame:
+def transfer_passes(capture: Capture, window: dict, *, logs: Logs | None = None) -> pl.DataFrame:
     """The transfer passes of one migration from the source's live-migration counters.
 
     ``window``: a migration window (a row of :func:`kit.windows.find_migrations`, with
@@ -90,7 +90,8 @@ def transfer_passes(capture: Capture, window: dict) -> pl.DataFrame:
     Bytes Read/sec`` integrated over the sample intervals that end in the pass: an interval that
     spans a pass change counts for the later pass [bytes]), ``final`` (the last pass: the
     stop-and-copy one), ``converging`` (its pages are fewer than the previous pass's; null for
-    pass 1 or unknown). Empty without the counters.
+    pass 1 or unknown). Empty without the counters. ``logs``: the capture's
+    :class:`kit.series.Logs`, if already at hand.
     """
     of = _lm_columns(capture, window)
     if _PASS_NUMBER not in of:
@@ -98,7 +99,8 @@ def transfer_passes(capture: Capture, window: dict) -> pl.DataFrame:
     transport = [of[c] for c in _TRANSPORT_RATES if c in of]
     memory = of.get(_MEMORY_RATE)
     columns = [of[_PASS_NUMBER], *([of[_DIRTY_PAGES]] if _DIRTY_PAGES in of else []), *transport, *([memory] if memory else [])]
-    frame = log_frame(capture, columns).filter(overlaps(window["start"], window["end"]) | _at_or_in(window))
+    logs = logs or Logs.of(capture)
+    frame = logs.frame(columns, where=overlaps(window["start"], window["end"]) | _at_or_in(window))
     frame = frame.select(
         "time", "prev", "dt_s",
         number=pl.col(of[_PASS_NUMBER]).round().cast(pl.Int64),
@@ -141,6 +143,9 @@ def estimate_blackout(
     clock: dict | None = None,
     network_relearn_s: float = NETWORK_RELEARN_S,
     slack_s: float = EVENT_SLACK_S,
+    logs: Logs | None = None,
+    traffic: Traffic | None = None,
+    passes: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, dict]:
     """Bound one migration's blackout with every method its inputs allow, and combine them.
 
@@ -164,6 +169,9 @@ def estimate_blackout(
         re-learn, port set-up): the ping gap's lower bound is reduced by it. [s]
     slack_s
         How far outside the window events and pings may lie (their clocks differ). [s]
+    logs, traffic, passes
+        The capture's :class:`kit.series.Logs`, its :func:`kit.nics.host_traffic` and the
+        migration's :func:`transfer_passes`, if already at hand.
 
     Returns
     -------
@@ -178,13 +186,15 @@ def estimate_blackout(
         raise OptionError("network_relearn_s and slack_s must be >= 0")
     rows: list[dict] = []
     lacking: list[str] = []
-    passes = transfer_passes(capture, window)
+    logs = logs or Logs.of(capture)
+    traffic = traffic if traffic is not None else host_traffic(capture, logs=logs)
+    passes = passes if passes is not None else transfer_passes(capture, window, logs=logs)
     for method in (
         lambda: _from_event(events, window, slack_s),
-        lambda: _from_is_blackout(capture, window),
-        lambda: _from_final_pass(capture, window, passes),
-        lambda: _from_tail_burst(capture, window),
-        lambda: _from_vnic(capture, window, clock),
+        lambda: _from_is_blackout(logs, window),
+        lambda: _from_final_pass(logs, window, passes),
+        lambda: _from_tail_burst(logs, window, traffic),
+        lambda: _from_vnic(logs, window, clock, traffic),
         lambda: _from_pings(pings, window, network_relearn_s, slack_s),
     ):
         row, why = method()
@@ -229,11 +239,11 @@ def _from_event(events: Events | None, window: dict, slack_s: float) -> tuple[di
     return _row("event-20415", value - half, value + half, basis, estimate=value), None
 
 
-def _from_is_blackout(capture: Capture, window: dict) -> tuple[dict | None, str | None]:
-    of = _lm_columns(capture, window)
+def _from_is_blackout(logs: Logs, window: dict) -> tuple[dict | None, str | None]:
+    of = _lm_columns(logs.capture, window)
     if _IS_BLACKOUT not in of:
         return None, "is-blackout: no 'Transfer Pass: Is blackout' counter of this migration on its source"
-    frame = log_frame(capture, [of[_IS_BLACKOUT]]).filter(_at_or_in(window))
+    frame = logs.frame([of[_IS_BLACKOUT]], where=_at_or_in(window))
     frame = frame.filter(pl.col(of[_IS_BLACKOUT]).is_not_null()).with_row_index("k")
     flag = frame.filter(pl.col(of[_IS_BLACKOUT]) >= 0.5)
     if frame.height < 2:
@@ -256,13 +266,13 @@ def _from_is_blackout(capture: Capture, window: dict) -> tuple[dict | None, str 
     return _row("is-blackout", seen, upper, basis), None
 
 
-def _from_final_pass(capture: Capture, window: dict, passes: pl.DataFrame) -> tuple[dict | None, str | None]:
+def _from_final_pass(logs: Logs, window: dict, passes: pl.DataFrame) -> tuple[dict | None, str | None]:
     if passes.is_empty():
         return None, "final-pass: no 'Transfer Pass: Number' counter of this migration on its source"
     final = passes.filter(pl.col("final")).row(0, named=True)
     if final["page_bytes"] is None:
         return None, "final-pass: no 'Transfer pass: Dirty Page Count' of the final pass"
-    fastest, how = _fastest(capture, window, passes)
+    fastest, how = _fastest(logs, window, passes)
     if fastest is None:
         return None, f"final-pass: {how}"
     lower = final["page_bytes"] / fastest
@@ -273,11 +283,13 @@ def _from_final_pass(capture: Capture, window: dict, passes: pl.DataFrame) -> tu
     return _row("final-pass", lower, None, basis), None
 
 
-def _from_tail_burst(capture: Capture, window: dict) -> tuple[dict | None, str | None]:
-    traffic = [f for h, f in host_traffic(capture) if h == window.get("source")]
-    if not traffic:
+def _from_tail_burst(
+    logs: Logs, window: dict, traffic: Traffic
+) -> tuple[dict | None, str | None]:
+    sources = [f for h, f in traffic if h == window.get("source")]
+    if not sources:
         return None, "tail-burst: no NIC byte counters of the source host"
-    frame = max(traffic, key=lambda f: f.height).filter(overlaps(window["start"], window["end"]))
+    frame = max(sources, key=lambda f: f.height).filter(overlaps(window["start"], window["end"]))
     rate = frame["sent_bytes_s"].fill_null(0)
     plateau = rate.filter(rate > IDLE_SHARE * rate.max()).median() if frame.height else None
     if not plateau:
@@ -288,7 +300,7 @@ def _from_tail_burst(capture: Capture, window: dict) -> tuple[dict | None, str |
     )
     if bursts.height < 2:
         return None, "tail-burst: the final pass is not set apart from the earlier passes at this sampling interval"
-    fastest, how = _fastest(capture, window, None)
+    fastest, how = _fastest(logs, window, None)
     if fastest is None:
         return None, f"tail-burst: {how}"
     last = bursts.row(-1, named=True)
@@ -300,7 +312,10 @@ def _from_tail_burst(capture: Capture, window: dict) -> tuple[dict | None, str |
     return _row("tail-burst", lower, None, basis), None
 
 
-def _from_vnic(capture: Capture, window: dict, clock: dict | None) -> tuple[dict | None, str | None]:
+def _from_vnic(
+    logs: Logs, window: dict, clock: dict | None, traffic: Traffic
+) -> tuple[dict | None, str | None]:
+    capture = logs.capture
     source, destination, vm = window.get("source"), window.get("destination"), window.get("vm")
     if not (source and destination and vm):
         return None, "vnic-gap: the migration's VM, source and destination are not all known"
@@ -309,12 +324,12 @@ def _from_vnic(capture: Capture, window: dict, clock: dict | None) -> tuple[dict
         hosts = " and ".join(h for h, c in cols.items() if not c)
         return None, f"vnic-gap: no 'Hyper-V Virtual Network Adapter' counters of {vm} on {hosts}"
     if clock is None:
-        clock = clock_offset(capture, source, destination, window=window)
+        clock = clock_offset(capture, source, destination, window=window, traffic=traffic)
     if clock.get("offset_s") is None:
         return None, f"vnic-gap: the two hosts' clock offset is unknown ({clock.get('reason')})"
     offset, spread = clock["offset_s"], clock.get("uncertainty_s") or 0.0
-    src = _vnic_traffic(capture, cols[source], shift_s=0.0)
-    dst = _vnic_traffic(capture, cols[destination], shift_s=offset)
+    src = _vnic_traffic(logs, cols[source], shift_s=0.0)
+    dst = _vnic_traffic(logs, cols[destination], shift_s=offset)
     interval = src["dt_s"].median() or 1.0
     start, end = window["start"], window["end"]
     moving = src.filter((pl.col("time") >= start) & (pl.col("time") <= end + _seconds(interval)) & (pl.col("rate") > 0))
@@ -440,16 +455,18 @@ def _moved(columns: list[str]) -> pl.Expr:
     return pl.sum_horizontal(pl.col(columns).fill_null(0)) * pl.col("dt_s").fill_null(0)
 
 
-def _fastest(capture: Capture, window: dict, passes: pl.DataFrame | None) -> tuple[float | None, str]:
+def _fastest(logs: Logs, window: dict, passes: pl.DataFrame | None) -> tuple[float | None, str]:
     """The fastest the source can move memory: Σ Current Bandwidth / 8 of its counted NICs ×
     the compression ratio (memory ÷ transport bytes, where the counters show one). [bytes/s]"""
-    nics = nic_columns(capture).filter((pl.col("host") == window.get("source")) & pl.col("counted"))
+    nics = nic_columns(logs.capture).filter((pl.col("host") == window.get("source")) & pl.col("counted"))
     columns = [c for c in nics["bandwidth"].to_list() if c]
     if not columns:
         return None, "no 'Current Bandwidth' of the source's NICs to bound the rate"
-    link = sum(
-        (log_frame(capture, [c]).filter(overlaps(window["start"], window["end"]))[c].max() or 0.0) for c in columns
-    ) / 8
+    highest: dict[str, float | None] = {}
+    for group in logs.by_source(columns).values():
+        frame = logs.frame(group, where=overlaps(window["start"], window["end"]))
+        highest.update({c: frame[c].max() for c in group})
+    link = sum((highest.get(c) or 0.0) for c in columns) / 8
     if not link:
         return None, "the source's NICs report no 'Current Bandwidth'"
     ratio = 1.0
@@ -471,10 +488,10 @@ def _vnic_columns(capture: Capture, host: str, vm: str) -> list[str]:
     return cat["column"].to_list()
 
 
-def _vnic_traffic(capture: Capture, columns: list[str], *, shift_s: float) -> pl.DataFrame:
+def _vnic_traffic(logs: Logs, columns: list[str], *, shift_s: float) -> pl.DataFrame:
     """``time``, ``prev`` (moved ``shift_s`` earlier), ``dt_s`` and ``rate`` (Σ of the columns,
     null where all are blank) of one host's vNIC columns. [bytes/s]"""
-    frame = log_frame(capture, columns)
+    frame = logs.frame(columns)
     rate = pl.when(pl.any_horizontal(pl.col(columns).is_not_null())).then(pl.sum_horizontal(columns))
     return frame.select(
         time=pl.col("time") - _seconds(shift_s), prev=pl.col("prev") - _seconds(shift_s), dt_s="dt_s", rate=rate

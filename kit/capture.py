@@ -139,11 +139,6 @@ class Capture:
         catalog = self.catalog.filter(pl.col("column").is_in(columns))
         return replace(self, data=self.data.select("time", *catalog["column"]), catalog=catalog)
 
-    def rows_of(self, source: str) -> pl.DataFrame:
-        """``data`` restricted to the samples of one source log (its own sample times)."""
-        times = self.log_times.get(source)
-        return self.data if times is None else self.data.filter(pl.col("time").is_in(times.implode()))
-
     def long(self, columns: list[str] | None = None) -> pl.DataFrame:
         """Long form (time, column, value + catalogue fields) of ``columns`` (default: all).
 

@@ -2,7 +2,7 @@
 
 The bytes the source sends during a migration are the bytes the destination receives, so each
 host's cumulative byte curve (Σ rate × interval at its own sample instants: exact there, see
-:func:`kit.series.log_frame`) is the same curve on two clocks. With ``θ`` = how far the
+:meth:`kit.series.Logs.frame`) is the same curve on two clocks. With ``θ`` = how far the
 destination's clock is ahead, ``C_dst(t + θ) = C_src(t) + c`` (``c``: bytes before the logs
 start and background traffic, constant over a burst).
 
@@ -31,7 +31,7 @@ import polars as pl
 
 from kit.capture import Capture
 from kit.errors import OptionError
-from kit.nics import host_traffic
+from kit.nics import Traffic, host_traffic
 
 MIN_BYTES = 64e6
 """Less than this sent in the span compared gives no offset (the curves are flat). [bytes]"""
@@ -52,6 +52,7 @@ def clock_offset(
     destination_host: str,
     *,
     window: tuple[datetime, datetime] | dict | None = None,
+    traffic: Traffic | None = None,
 ) -> dict:
     """How far ``destination_host``'s clock is ahead of ``source_host``'s, from their traffic.
 
@@ -61,6 +62,8 @@ def clock_offset(
         ``(start, end)`` or a migration window dict (``start``, ``end``) on the source's clock:
         compare only that migration's traffic (± 10 intervals, at least ± 30 s). Default: the
         whole capture.
+    traffic
+        :func:`kit.nics.host_traffic` of the capture, if already at hand.
 
     Returns
     -------
@@ -79,8 +82,9 @@ def clock_offset(
            "reason": None}
     if source_host == destination_host:
         raise OptionError(f"source and destination are both {source_host!r}: give two hosts")
-    sent = _curve(capture, source_host, "sent_bytes_s")
-    received = _curve(capture, destination_host, "received_bytes_s")
+    traffic = traffic if traffic is not None else host_traffic(capture)
+    sent = _curve(capture, traffic, source_host, "sent_bytes_s")
+    received = _curve(capture, traffic, destination_host, "received_bytes_s")
     if sent is None or received is None:
         missing = [h for h, c in ((source_host, sent), (destination_host, received)) if c is None]
         return out | {"reason": f"no NIC byte counters of {' and '.join(missing)} in the capture"}
@@ -155,10 +159,13 @@ def _seconds(when: datetime, reference: datetime) -> float:
     return (when - reference).total_seconds()
 
 
-def _curve(capture: Capture, host: str, column: str) -> tuple[np.ndarray, np.ndarray] | None:
+def _curve(
+    capture: Capture, traffic: Traffic, host: str, column: str
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(sample times [s since the capture start], cumulative bytes [bytes]) of one host's counted
-    NICs in one direction, from its longest log; None without byte counters."""
-    frames = [frame for h, frame in host_traffic(capture) if h == host and frame[column].is_not_null().any()]
+    NICs in one direction, from its longest log in ``traffic`` (:func:`kit.nics.host_traffic`);
+    None without byte counters."""
+    frames = [frame for h, frame in traffic if h == host and frame[column].is_not_null().any()]
     if not frames:
         return None
     frame = max(frames, key=lambda f: f.height)

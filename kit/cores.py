@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from kit.capture import Capture
-from kit.series import by_source, inside, log_frame, overlaps
+from kit.series import Logs, inside, overlaps, rows_where
 
 TIME = pl.Datetime("us", "UTC")
 
@@ -94,23 +94,25 @@ SEP = "#"
 """Column names of :func:`core_frame` are ``<key>#<core>``."""
 
 
-def core_frame(capture: Capture, host: str) -> pl.DataFrame:
+def core_frame(capture: Capture, host: str, *, logs: Logs | None = None) -> pl.DataFrame:
     """Per-core counters of one host, wide, on its own sample times.
 
     Columns: ``time``, ``prev``, ``dt_s`` [s], then ``<key>#<core>`` for every key of
     :data:`KEYS` logged and ``network_pct#<core>`` = DPC + interrupt time (either alone where
     only one is logged) [%]. Counters of the
     host kept in another log are matched to the nearest sample within half an interval.
+    ``logs``: the capture's :class:`kit.series.Logs`, if already at hand.
     """
+    logs = logs or Logs.of(capture)
     columns = core_columns(capture, host)
     names = {row["column"]: f"{row['key']}{SEP}{row['core']}" for row in columns.iter_rows(named=True)}
-    groups = sorted(by_source(capture, list(names)).values(), key=len, reverse=True)
+    groups = sorted(logs.by_source(list(names)).values(), key=len, reverse=True)
     if not groups:
         return pl.DataFrame(schema={"time": TIME, "prev": TIME, "dt_s": pl.Float64})
-    frame = log_frame(capture, groups[0]).drop("gap")
+    frame = logs.frame(groups[0]).drop("gap")
     half = timedelta(seconds=(frame["dt_s"].median() or 1.0) / 2)
     for group in groups[1:]:
-        other = log_frame(capture, group).select("time", *group)
+        other = logs.frame(group).select("time", *group)
         frame = frame.join_asof(other, on="time", strategy="nearest", tolerance=half)
     frame = frame.rename(names)
     network = []
@@ -176,7 +178,7 @@ def core_spread(
             "baseline": None,
         }
     window = window or span
-    busy = frame.filter(inside(*span))
+    busy = rows_where(frame, inside(*span))
     means = _per_core(busy.select(pl.col(data).mean()))
     peaks = _per_core(busy.select(pl.col(network).max())).rename({"network_pct": "peak_network_pct"})
     processor = [c for c in data if c.startswith(f"processor_pct{SEP}")]
@@ -195,7 +197,8 @@ def core_spread(
         active=pl.col("excess_pct") >= active_pct,
         saturated=pl.max_horizontal("network_pct", *(["root_vp_run_pct"] if root else [])) >= saturated_pct,
     )
-    summary = _summary(cores, _cost(frame.filter(overlaps(*window)), cores, processor), bytes_moved, saturated_pct)
+    cost = _cost(rows_where(frame, overlaps(*window)), cores, processor)
+    summary = _summary(cores, cost, bytes_moved, saturated_pct)
     summary["baseline"] = "idle" if has_baseline else "none"
     return cores.drop("baseline_processor_pct", strict=False), summary
 
@@ -207,11 +210,11 @@ def idle_baseline(frame: pl.DataFrame, busy: Sequence[tuple[datetime, datetime]]
     None when fewer than 3 samples lie outside the windows.
     """
     overlapping = pl.any_horizontal([overlaps(s, e) for s, e in busy]) if busy else pl.lit(False)
-    quiet = frame.filter(pl.col("prev").is_not_null() & ~overlapping)
-    if quiet.height < MIN_BASELINE_SAMPLES:
+    quiet = frame.select(pl.col("prev").is_not_null() & ~overlapping).to_series()
+    if quiet.sum() < MIN_BASELINE_SAMPLES:
         return None
     columns = [c for c in frame.columns if c.startswith((f"network_pct{SEP}", f"processor_pct{SEP}"))]
-    base = _per_core(quiet.select(pl.col(columns).mean()))
+    base = _per_core(frame.select(pl.col(columns).filter(quiet).mean()))
     return base.rename({"network_pct": "baseline_pct", "processor_pct": "baseline_processor_pct"}, strict=False)
 
 
@@ -221,11 +224,13 @@ def _cost(window: pl.DataFrame, cores: pl.DataFrame, processor: list[str]) -> di
     cpu_level = cores["baseline_processor_pct"] if "baseline_processor_pct" in cores.columns else pl.repeat(0.0, cores.height, eager=True)
     cpu_base = dict(zip(cores["core"].to_list(), cpu_level.fill_null(0).to_list()))
 
+    present = set(window.columns)
+
     def excess(prefix: str, baseline: dict[int, float]) -> pl.Expr:
         terms = [
             ((pl.col(f"{prefix}{SEP}{core}") - level).clip(0) * pl.col("dt_s")).sum()
             for core, level in baseline.items()
-            if f"{prefix}{SEP}{core}" in window.columns
+            if f"{prefix}{SEP}{core}" in present
         ]
         return pl.sum_horizontal(terms) / 100 if terms else pl.lit(None, pl.Float64)
 
@@ -282,13 +287,16 @@ def expected_receive_cores(transport: str | None, *, nics: int, rdma_nics: int =
     return None
 
 
-def nic_cores(capture: Capture, host: str, *, span: tuple[datetime, datetime]) -> pl.DataFrame:
+def nic_cores(
+    capture: Capture, host: str, *, span: tuple[datetime, datetime], logs: Logs | None = None
+) -> pl.DataFrame:
     """Per NIC, the cores that handled its receive work, from the per-processor NIC counters.
 
     Uses ``Per Processor Network Interface Card Activity(<cpu>, <nic>)`` ``Received Packets/sec``
     (or ``DPCs Queued/sec``) over the samples inside ``span``. Columns: ``instance``, ``core``,
     ``received_packets_s`` / ``dpcs_queued_s`` (means [1/s]), ``share`` of the NIC's total [1];
-    only cores with ≥ 5 % share. Empty when the counters were not logged.
+    only cores with ≥ 5 % share. Empty when the counters were not logged. ``logs``: the
+    capture's :class:`kit.series.Logs`, if already at hand.
     """
     cat = capture.catalog.filter(
         (pl.col("host") == host) & (pl.col("object_en").str.to_lowercase() == PER_CPU_NIC)
@@ -302,9 +310,10 @@ def nic_cores(capture: Capture, host: str, *, span: tuple[datetime, datetime]) -
         core=parts.struct.field("field_0").str.strip_chars().cast(pl.Int64, strict=False),
         nic=parts.struct.field("field_1").str.strip_chars(),
     ).filter(pl.col("core").is_not_null() & pl.col("nic").is_not_null())
+    logs = logs or Logs.of(capture)
     means = []
-    for _, group in by_source(capture, cat["column"].to_list()).items():
-        frame = log_frame(capture, group).filter(inside(*span))
+    for group in logs.by_source(cat["column"].to_list()).values():
+        frame = logs.frame(group, where=inside(*span))
         means.append(frame.select(pl.col(group).mean()).unpivot(variable_name="column", value_name="value"))
     values = pl.concat(means).join(cat.select("column", "core", "nic", "key"), on="column")
     wide = values.pivot(on="key", index=["nic", "core"], values="value", aggregate_function="first")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from kit.capture import Capture
-from kit.series import by_source, log_frame
+from kit.series import Logs
 
 NIC_OBJECTS = ("network interface", "network adapter")
 RDMA_OBJECT = "rdma activity"
@@ -78,22 +78,28 @@ def nic_columns(capture: Capture) -> pl.DataFrame:
     )
 
 
-def host_traffic(capture: Capture) -> list[tuple[str, pl.DataFrame]]:
+Traffic = list[tuple[str, pl.DataFrame]]
+"""What :func:`host_traffic` returns: ``(host, frame)`` per host and log."""
+
+
+def host_traffic(capture: Capture, *, logs: Logs | None = None) -> Traffic:
     """Per host (and log), the counted NICs' traffic on that log's sample times.
 
     Returns ``(host, frame)`` pairs; frame columns: ``time``, ``prev``, ``dt_s``, ``gap`` (see
-    :func:`kit.series.log_frame`), ``sent_bytes_s`` and ``received_bytes_s`` (Σ of the counted
+    :meth:`kit.series.Logs.frame`), ``sent_bytes_s`` and ``received_bytes_s`` (Σ of the counted
     NICs' Bytes Sent|Received/sec + RDMA Outbound|Inbound Bytes/sec [bytes/s]; null where none of
-    them has a value). NICs that log only ``Bytes Total/sec`` count in both directions.
+    them has a value). NICs that log only ``Bytes Total/sec`` count in both directions. ``logs``:
+    the capture's :class:`kit.series.Logs`, if already at hand.
     """
+    logs = logs or Logs.of(capture)
     nics = nic_columns(capture).filter(pl.col("counted"))
     out = []
     for host in nics["host"].unique(maintain_order=True):
         mine = nics.filter(pl.col("host") == host)
         sent = _present(mine, ("sent", "rdma_out"), fallback="total")
         received = _present(mine, ("received", "rdma_in"), fallback="total")
-        for _, columns in by_source(capture, sent + received).items():
-            frame = log_frame(capture, list(dict.fromkeys(columns)))
+        for columns in logs.by_source(sent + received).values():
+            frame = logs.frame(columns)
             out.append((host, frame.select(
                 "time", "prev", "dt_s", "gap",
                 sent_bytes_s=_sum([c for c in sent if c in columns]),

@@ -26,7 +26,7 @@ from kit.capture import Capture
 from kit.errors import OptionError
 from kit.limits import mtu_from_frame_bytes
 from kit.nics import nic_columns
-from kit.series import by_source, log_frame, overlaps, spans
+from kit.series import Logs, overlaps, spans
 
 BURST_SHARE = 0.1
 """A sample belongs to the burst when its rate exceeds this share of the window's peak. [1]"""
@@ -46,7 +46,7 @@ DIRECTIONS = {"sent": ("sent", "rdma_out", "packets_sent"), "received": ("receiv
 
 
 def leg_series(
-    capture: Capture, *, host: str, direction: str, start: datetime, end: datetime
+    capture: Capture, *, host: str, direction: str, start: datetime, end: datetime, logs: Logs | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per-sample rates of one host's NICs in one direction over a window.
 
@@ -55,7 +55,8 @@ def leg_series(
     per NIC instance [bytes/s], for the samples whose interval overlaps ``[start, end]``.
     ``nics``: one row per NIC with its columns (:func:`kit.nics.nic_columns`). NICs whose
     counters lie in another log than the host's main one are left out of the series and listed
-    by :func:`nic_bytes` all the same.
+    by :func:`nic_bytes` all the same. ``logs``: the capture's :class:`kit.series.Logs`, if
+    already at hand.
     """
     if direction not in DIRECTIONS:
         raise OptionError(f"direction must be one of {list(DIRECTIONS)}, not {direction!r}")
@@ -65,9 +66,10 @@ def leg_series(
     rate_columns = [c for c in rated[tcp].to_list() + rated[rdma].to_list() if c]
     if not rate_columns:
         return _empty_series(), nics
-    groups = by_source(capture, rate_columns)
+    logs = logs or Logs.of(capture)
+    groups = logs.by_source(rate_columns)
     main = max(groups, key=lambda s: len(groups[s]))
-    frame = log_frame(capture, groups[main]).filter(overlaps(start, end))
+    frame = logs.frame(groups[main], where=overlaps(start, end))
     rates = {row["instance"]: _nic_rate(row[tcp], row[rdma], groups[main]) for row in rated.iter_rows(named=True)}
     per_nic = [rate.alias(instance) for instance, rate in rates.items() if rate is not None]
     counted = [row["instance"] for row in rated.iter_rows(named=True) if row["counted"]]
@@ -128,6 +130,7 @@ def nic_bytes(
     start: datetime,
     end: datetime,
     mtu: int | None = None,
+    logs: Logs | None = None,
 ) -> pl.DataFrame:
     """Bytes, rates, link use and MTU of each NIC of one leg over ``[start, end]``.
 
@@ -136,26 +139,30 @@ def nic_bytes(
     that overlap the window), ``share`` of the leg's counted bytes [1], ``carried`` (share ≥ 1 %),
     ``missing_s`` (time in the window with no value [s]), ``link_bits_s`` (mean Current
     Bandwidth [bit/s]), ``bytes_per_packet`` (TCP bytes ÷ packets [bytes]), ``mtu`` and
-    ``mtu_basis`` (``given``, ``bytes/packet`` or ``assumed``: 1500).
+    ``mtu_basis`` (``given``, ``bytes/packet`` or ``assumed``: 1500). ``logs``: the capture's
+    :class:`kit.series.Logs`, if already at hand.
     """
+    logs = logs or Logs.of(capture)
     tcp, rdma, packets = DIRECTIONS[direction]
     nics = with_total_fallback(nics, tcp)
+    keys = {"tcp": tcp, "rdma": rdma, "packets": packets, "link": "bandwidth"}
+    samples: dict[str, pl.DataFrame] = {}  # column → the samples of its log that overlap the window
+    wanted = [c for name in keys.values() for c in nics[name].to_list() if c]
+    for columns in logs.by_source(wanted).values():
+        frame = logs.frame(columns, where=overlaps(start, end) & pl.col("dt_s").is_not_null())
+        samples.update(dict.fromkeys(columns, frame))
     rows = []
     for row in nics.iter_rows(named=True):
-        keys = {"tcp": row[tcp], "rdma": row[rdma], "packets": row[packets], "link": row["bandwidth"]}
-        present = {k: c for k, c in keys.items() if c}
+        present = {k: row[name] for k, name in keys.items() if row[name] in samples}
         sums = {"tcp": None, "rdma": None, "packets": None, "link": None, "missing_s": 0.0}
-        for _, columns in by_source(capture, list(present.values())).items():
-            frame = log_frame(capture, columns).filter(overlaps(start, end) & pl.col("dt_s").is_not_null())
-            for key, column in present.items():
-                if column not in columns:
-                    continue
-                if key == "link":
-                    sums["link"] = frame[column].mean()
-                    continue
-                sums[key] = (frame[column] * frame["dt_s"]).sum()
-                if key in ("tcp", "rdma"):
-                    sums["missing_s"] = max(sums["missing_s"], frame.filter(pl.col(column).is_null())["dt_s"].sum())
+        for key, column in present.items():
+            frame = samples[column]
+            if key == "link":
+                sums["link"] = frame[column].mean()
+                continue
+            sums[key] = (frame[column] * frame["dt_s"]).sum()
+            if key in ("tcp", "rdma"):
+                sums["missing_s"] = max(sums["missing_s"], frame["dt_s"].filter(frame[column].is_null()).sum())
         rows.append({
             "host": row["host"], "instance": row["instance"], "kind": row["kind"], "counted": row["counted"],
             "direction": direction, "counter": "Bytes Total/sec" if row["total_only"] else COUNTER_NAMES[tcp],

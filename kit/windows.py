@@ -24,8 +24,8 @@ import polars as pl
 
 from kit.capture import Capture
 from kit.errors import OptionError
-from kit.nics import host_traffic
-from kit.series import log_frame, spans
+from kit.nics import Traffic, host_traffic
+from kit.series import Logs, spans
 
 LM_OBJECT = "hyper-v vm live migration"
 PASS_COUNTER = "transfer pass: number"
@@ -88,6 +88,8 @@ def find_migrations(
     min_duration_s: float | None = None,
     merge_gap_s: float | None = None,
     min_bytes: float = MIN_BYTES,
+    logs: Logs | None = None,
+    traffic: Traffic | None = None,
 ) -> pl.DataFrame:
     """Every live migration in ``capture`` (one host or a source + destination pair).
 
@@ -106,10 +108,15 @@ def find_migrations(
         sample inside a migration is a dip, two are a pause between migrations). [s]
     min_bytes
         Smallest burst kept. [bytes]
+    logs, traffic
+        The capture's :class:`kit.series.Logs` and :func:`kit.nics.host_traffic`, if already at
+        hand.
     """
-    counted = _from_counters(capture)
+    logs = logs or Logs.of(capture)
+    traffic = traffic if traffic is not None else host_traffic(capture, logs=logs)
+    counted = _from_counters(logs)
     bursts = _from_throughput(
-        capture, threshold_bytes_s=threshold_bytes_s, min_duration_s=min_duration_s,
+        capture, traffic, threshold_bytes_s=threshold_bytes_s, min_duration_s=min_duration_s,
         merge_gap_s=merge_gap_s, min_bytes=min_bytes,
     )
     if not counted.is_empty() and not bursts.is_empty():
@@ -123,10 +130,13 @@ def find_migrations(
 def given_windows(
     capture: Capture,
     windows: Iterable[Sequence[object]] | pl.DataFrame,
+    *,
+    traffic: Traffic | None = None,
 ) -> pl.DataFrame:
     """Windows stated by the user: ``(start, end)`` or ``(start, end, vm)`` items, or a frame with
     ``start``, ``end`` (and optionally ``vm``). Times are datetimes (naive = UTC) or ISO 8601
-    strings. Each host's role comes from its traffic in the window (sends more → source).
+    strings. Each host's role comes from its traffic in the window (sends more → source);
+    ``traffic``: :func:`kit.nics.host_traffic` of the capture, if already at hand.
     """
     frame = windows if isinstance(windows, pl.DataFrame) else _window_rows(windows)
     if "vm" not in frame.columns:
@@ -135,7 +145,7 @@ def given_windows(
     bad = frame.filter(~(pl.col("end") > pl.col("start")))
     if bad.height:
         raise OptionError(f"window {bad.row(0)[:2]} does not end after it starts", hint="give start before end")
-    roles = _traffic_roles(capture, frame)
+    roles = _traffic_roles(traffic if traffic is not None else host_traffic(capture), frame)
     rows = frame.with_row_index("w").join(roles, on="w", how="left").with_columns(
         instance=pl.lit(None, pl.String),
         duration_s=(pl.col("end") - pl.col("start")).dt.total_microseconds() / 1e6,
@@ -149,12 +159,12 @@ def given_windows(
 # From the live-migration counters
 
 
-def _from_counters(capture: Capture) -> pl.DataFrame:
-    cat = capture.catalog.filter(
+def _from_counters(logs: Logs) -> pl.DataFrame:
+    cat = logs.capture.catalog.filter(
         (pl.col("object_en").str.to_lowercase() == LM_OBJECT) & pl.col("instance").is_not_null()
     )
     appearances = [
-        _appearances(capture, host, instance, group)
+        _appearances(logs, host, instance, group)
         for (host, instance), group in cat.group_by("host", "instance", maintain_order=True)
     ]
     if not appearances:
@@ -162,7 +172,7 @@ def _from_counters(capture: Capture) -> pl.DataFrame:
     return _migrations(pl.concat(appearances), method="counters")
 
 
-def _appearances(capture: Capture, host: str, instance: str, group: pl.DataFrame) -> pl.DataFrame:
+def _appearances(logs: Logs, host: str, instance: str, group: pl.DataFrame) -> pl.DataFrame:
     """Spans in which one host's instance existed (or, if it never vanishes, was active)."""
     names = group["counter_en"].str.to_lowercase().to_list()
     columns = group["column"].to_list()
@@ -170,7 +180,7 @@ def _appearances(capture: Capture, host: str, instance: str, group: pl.DataFrame
     gauges = [of[n] for n in names if not n.endswith("/sec")] or columns
     sent = [of[n] for n in SEND_COUNTERS if n in of]
     received = [of[n] for n in RECEIVE_COUNTERS if n in of]
-    frame = log_frame(capture, columns).with_columns(
+    frame = logs.frame(columns).with_columns(
         present=pl.any_horizontal(pl.col(gauges).is_not_null()),
         passno=pl.col(of[PASS_COUNTER]) if PASS_COUNTER in of else pl.lit(None, pl.Float64),
         sent=pl.sum_horizontal(sent) if sent else pl.lit(0.0),
@@ -197,7 +207,7 @@ def _appearances(capture: Capture, host: str, instance: str, group: pl.DataFrame
     return present.select(
         host=pl.lit(host), vm=pl.lit(vm), instance=pl.lit(instance), role=role,
         start=_midpoint("before", "first"), end=_midpoint("last", "after"),
-        resolution_s=pl.col("resolution_s").fill_null(capture.interval_s or 0.0),
+        resolution_s=pl.col("resolution_s").fill_null(logs.capture.interval_s or 0.0),
     ).cast(_APPEARANCE)
 
 
@@ -214,6 +224,7 @@ def _midpoint(a: str, b: str) -> pl.Expr:
 
 def _from_throughput(
     capture: Capture,
+    traffic: Traffic,
     *,
     threshold_bytes_s: float | None,
     min_duration_s: float | None,
@@ -221,7 +232,7 @@ def _from_throughput(
     min_bytes: float,
 ) -> pl.DataFrame:
     parts = []
-    for host, frame in host_traffic(capture):
+    for host, frame in traffic:
         interval = frame["dt_s"].median() or capture.interval_s or 1.0
         rate = frame.select(
             "time", "prev", "dt_s", "sent_bytes_s", "received_bytes_s",
@@ -393,10 +404,11 @@ def _utc_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(columns)
 
 
-def _traffic_roles(capture: Capture, windows: pl.DataFrame) -> pl.DataFrame:
-    """Per window ``w``: the host that sent most (source) and the one that received most."""
+def _traffic_roles(traffic: Traffic, windows: pl.DataFrame) -> pl.DataFrame:
+    """Per window ``w``: the host that sent most (source) and the one that received most, from
+    :func:`kit.nics.host_traffic`."""
     totals = []
-    for host, frame in host_traffic(capture):
+    for host, frame in traffic:
         inside = windows.with_row_index("w").join(frame, how="cross").filter(
             (pl.col("prev") < pl.col("end")) & (pl.col("time") > pl.col("start"))
         )
