@@ -16,7 +16,6 @@ import sys
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -103,8 +102,7 @@ def open_source(path: Path, *, encoding: str | None = None) -> TextSource:
         if family == "utf-16":  # byte order from the BOM, else little-endian as Windows writes
             codec = bom_codec if bom_codec and bom_codec.startswith("utf-16") else "utf-16-le"
         if family.startswith("utf-16"):
-            handle.seek(bom_length)
-            body, warnings = _transcode(handle, codec.replace("-sig", ""), path)
+            body, warnings = _transcode(path, bom_length, codec.replace("-sig", ""))
             basis = "requested" if encoding else "bom" if bom_length else "nul-pattern"
             return _from_utf8(path, body, codec, basis, warnings)
         if head.endswith(b"\r"):  # is it CRLF cut by the chunk, or a lone CR?
@@ -184,16 +182,24 @@ def _undecodable(path: Path, codec: str, line: int) -> LoadWarning:
     )
 
 
-def _transcode(handle: BinaryIO, codec: str, path: Path) -> tuple[bytes, list[LoadWarning]]:
-    """The rest of ``handle`` (UTF-16 in ``codec``) as UTF-8, line breaks unchanged.
+def _transcode(path: Path, skip: int, codec: str) -> tuple[bytes, list[LoadWarning]]:
+    """The file after its first ``skip`` bytes (UTF-16 in ``codec``) as UTF-8, line breaks
+    unchanged.
 
-    Blocks of ASCII code units are narrowed by numpy; the others (a localized header, a character
-    cut by a block edge) go through an incremental decoder. Code units that are not valid UTF-16
-    become U+FFFD, the first reported with its line.
+    The file is memory-mapped; blocks of ASCII code units are narrowed by numpy, the others (a
+    localized header, a character cut by a block edge) go through an incremental decoder. The
+    UTF-8 text is written into one buffer sized up front (half the UTF-16 bytes, which it is for
+    ASCII), so it is neither regrown nor copied. Code units that are not valid UTF-16 become
+    U+FFFD, the first reported with its line.
     """
+    size = path.stat().st_size - skip
     units = np.dtype(">u2" if codecs.lookup(codec).name.endswith("-be") else "<u2")
+    codes = np.memmap(path, units, mode="r", offset=skip, shape=(size // 2,)) if size >= 2 else np.empty(0, units)
     decoder = codecs.getincrementaldecoder(codec)()
-    out = io.BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
+    out = io.BytesIO()
+    out.seek(size // 2 + _CHUNK)  # one allocation up front; truncated to the text at the end
+    out.write(b"\0")
+    out.seek(0)
     warnings: list[LoadWarning] = []
 
     def decode(block: bytes, final: bool = False) -> None:
@@ -202,18 +208,25 @@ def _transcode(handle: BinaryIO, codec: str, path: Path) -> tuple[bytes, list[Lo
             text = decoder.decode(block, final)
         except UnicodeDecodeError as exc:
             before = exc.object[: exc.start].decode(codec, errors="replace").count("\n")
-            warnings.append(_undecodable(path, codec, out.getvalue().count(b"\n") + before + 1))
+            warnings.append(_undecodable(path, codec, out.getbuffer()[: out.tell()].tobytes().count(b"\n") + before + 1))
             decoder.errors = "replace"
             text = decoder.decode(block, final)
         out.write(text.encode("utf-8"))
 
-    while block := handle.read(_BLOCK):
-        codes = np.frombuffer(block, units, count=len(block) // 2)
-        if len(block) % 2 == 0 and not decoder.getstate()[0] and codes.max() < 0x80:
-            out.write(codes.astype(np.uint8))
+    step = _BLOCK // 2
+    for start in range(0, len(codes), step):
+        block = codes[start : start + step]
+        if not decoder.getstate()[0] and block.max() < 0x80:
+            out.write(block.astype(np.uint8))
         else:
-            decode(block)
+            decode(block.tobytes())
+    if size % 2:  # a last character cut in two: its odd byte goes to the decoder, which reports it
+        with path.open("rb") as handle:
+            handle.seek(-1, 2)
+            decode(handle.read(1))
     decode(b"", final=True)
+    del codes  # unmap before handing over the text
+    out.truncate(out.tell())
     return out.getvalue(), warnings
 
 
