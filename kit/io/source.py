@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import mmap
 import re
 import sys
 from dataclasses import dataclass
@@ -186,20 +187,15 @@ def _transcode(path: Path, skip: int, codec: str) -> tuple[bytes, list[LoadWarni
     """The file after its first ``skip`` bytes (UTF-16 in ``codec``) as UTF-8, line breaks
     unchanged.
 
-    The file is memory-mapped; blocks of ASCII code units are narrowed by numpy, the others (a
-    localized header, a character cut by a block edge) go through an incremental decoder. The
-    UTF-8 text is written into one buffer sized up front (half the UTF-16 bytes, which it is for
-    ASCII), so it is neither regrown nor copied. Code units that are not valid UTF-16 become
-    U+FFFD, the first reported with its line.
+    The file is memory-mapped and released block by block; blocks of ASCII code units are
+    narrowed by numpy straight into the output, the others (a localized header, a character cut
+    by a block edge) go through an incremental decoder. Code units that are not valid UTF-16
+    become U+FFFD, the first reported with its line.
     """
     size = path.stat().st_size - skip
     units = np.dtype(">u2" if codecs.lookup(codec).name.endswith("-be") else "<u2")
-    codes = np.memmap(path, units, mode="r", offset=skip, shape=(size // 2,)) if size >= 2 else np.empty(0, units)
     decoder = codecs.getincrementaldecoder(codec)()
-    out = io.BytesIO()
-    out.seek(size // 2 + _CHUNK)  # one allocation up front; truncated to the text at the end
-    out.write(b"\0")
-    out.seek(0)
+    out = _Output(size // 2 + _CHUNK)  # the UTF-8 size of ASCII text, and room for more
     warnings: list[LoadWarning] = []
 
     def decode(block: bytes, final: bool = False) -> None:
@@ -208,26 +204,67 @@ def _transcode(path: Path, skip: int, codec: str) -> tuple[bytes, list[LoadWarni
             text = decoder.decode(block, final)
         except UnicodeDecodeError as exc:
             before = exc.object[: exc.start].decode(codec, errors="replace").count("\n")
-            warnings.append(_undecodable(path, codec, out.getbuffer()[: out.tell()].tobytes().count(b"\n") + before + 1))
+            warnings.append(_undecodable(path, codec, out.lines() + before + 1))
             decoder.errors = "replace"
             text = decoder.decode(block, final)
-        out.write(text.encode("utf-8"))
+        out.put(np.frombuffer(text.encode("utf-8"), np.uint8))
 
-    step = _BLOCK // 2
-    for start in range(0, len(codes), step):
-        block = codes[start : start + step]
-        if not decoder.getstate()[0] and block.max() < 0x80:
-            out.write(block.astype(np.uint8))
-        else:
-            decode(block.tobytes())
-    if size % 2:  # a last character cut in two: its odd byte goes to the decoder, which reports it
-        with path.open("rb") as handle:
+    end = skip + size - size % 2
+    with path.open("rb") as handle:
+        if end > skip:
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                for start in range(skip, end, _BLOCK):
+                    block = np.frombuffer(mapped, units, count=min(_BLOCK, end - start) // 2, offset=start)
+                    if not decoder.getstate()[0] and block.max() < 0x80:
+                        out.put(block)
+                    else:
+                        decode(block.tobytes())
+                    del block  # the map cannot close while a view of it lives
+                    if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+                        first = start - start % mmap.PAGESIZE  # done with these pages
+                        mapped.madvise(mmap.MADV_DONTNEED, first, min(start + _BLOCK, end) - first)
+        if size % 2:  # a last character cut in two: its odd byte goes to the decoder, which reports it
             handle.seek(-1, 2)
             decode(handle.read(1))
     decode(b"", final=True)
-    del codes  # unmap before handing over the text
-    out.truncate(out.tell())
-    return out.getvalue(), warnings
+    return out.value(), warnings
+
+
+class _Output:
+    """A bytes buffer allocated once (``capacity``) that numpy writes into; it grows only if the
+    text outgrows it, and :meth:`value` hands it over without a copy."""
+
+    def __init__(self, capacity: int) -> None:
+        self._io, self._used = io.BytesIO(), 0
+        self._reserve(capacity)
+
+    def _reserve(self, capacity: int) -> None:
+        self._io.seek(capacity - 1)
+        self._io.write(b"\0")
+        self._view = self._io.getbuffer()
+        self._array = np.frombuffer(self._view, np.uint8)
+
+    def _release(self) -> None:
+        del self._array
+        self._view.release()
+
+    def put(self, data: np.ndarray) -> None:
+        """Append ``data`` (uint8, or ASCII code units, which are narrowed on the way)."""
+        if self._used + data.size > self._array.size:
+            self._release()
+            self._reserve(2 * (self._used + data.size))
+        self._array[self._used : self._used + data.size] = data
+        self._used += data.size
+
+    def lines(self) -> int:
+        """Line breaks written so far."""
+        return int(np.count_nonzero(self._array[: self._used] == 10))
+
+    def value(self) -> bytes:
+        """The bytes written (the buffer is then closed)."""
+        self._release()
+        self._io.truncate(self._used)
+        return self._io.getvalue()
 
 
 def _from_utf8(path: Path, body: bytes, codec: str, basis: str, warnings: list[LoadWarning]) -> TextSource:
