@@ -266,7 +266,7 @@ def cache_only(path: str, others: list[str]) -> None:
     """Untimed: drop ``others`` from the page cache, then read ``path`` once through a 1 MB
     buffer, so that the step parses its file from memory with the memory a user would have (the
     three copies of the full capture, 14 GB, do not all fit beside a step's 5–12 GB)."""
-    for other in others:
+    for other in others if hasattr(os, "posix_fadvise") else ():  # not on Windows
         with open(other, "rb") as handle:
             os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
     buffer = bytearray(1 << 20)
