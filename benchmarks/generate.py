@@ -1,6 +1,6 @@
 """Fast writer of a large, realistic relog CSV (one Hyper-V host, a day of 1 s samples).
 
-The file has relog's exact form (as :func:`kit.synth._render_csv`): header
+The file has relog's exact form (as :func:`kit.sample.generator._render_csv`): header
 ``"(PDH-CSV 4.0) (<zone>)(<bias>)"``, every field double-quoted, CRLF, ``MM/DD/YYYY HH:MM:SS.mmm``
 local timestamps, ``" "`` for blanks, a blank first row for rate counters, columns sorted by
 object then counter. Values are dyadic (k / 2^q with ≤ 15 significant digits), so the shortest

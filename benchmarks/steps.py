@@ -205,8 +205,8 @@ def kit_utf16(cfg: dict, t: Timer) -> None:
 def analyses(cfg: dict, t: Timer) -> None:
     """The analyses on the capture (loaded from the cache, untimed)."""
     import kit
-    from kit.cores import core_frame
-    from kit.windows import find_migrations
+    from kit.analysis.cores import core_frame
+    from kit.analysis.windows import find_migrations
 
     capture = _warm_capture(cfg)
     host = capture.hosts[0]
@@ -224,7 +224,7 @@ def charts(cfg: dict, t: Timer) -> None:
     import warnings
 
     import kit
-    from kit import charts as ch
+    from kit.viz import charts as ch
 
     warnings.simplefilter("ignore")
     capture = _warm_capture(cfg)

@@ -2,13 +2,13 @@
 
 Seeds are the bad-input corpus (tests/data/bad/), the head of the bundled sample and of the real
 files in ../shared/realdata, and files drawn from the round-trip strategies of
-tests/test_properties.py. Hypothesis draws 1–6 mutations per input (byte flips, insertions of
+tests/io/perfmon/test_properties.py. Hypothesis draws 1–6 mutations per input (byte flips, insertions of
 quotes, separators, BOMs, NULs, line breaks, huge numbers and NaN spellings, deleted, repeated
 and swapped lines, cut-off ends, re-encodings, spliced files) and the load options.
 
 A failure is any exception that is not a :class:`kit.KitError`, a ``KitError`` that does not
 name the file, a load that leaves a line or column unaccounted for
-(:func:`test_accounting.unaccounted`), or a cached reload that differs. Each failing input is
+(:func:`tests.io.perfmon.test_accounting.unaccounted`), or a cached reload that differs. Each failing input is
 saved under ``fuzz/crashes/`` with its options and traceback; a JSON summary is printed and
 written to ``fuzz/results/<date>.json``.
 
@@ -29,15 +29,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "fuzz")]
+sys.path[:0] = [str(ROOT), str(ROOT / "fuzz")]
 
 from hypothesis import strategies as st  # noqa: E402
 
 import kit  # noqa: E402
 from common import Tally, drive, fail, main, mutate, versions, where  # noqa: E402
+from kit.contract import capture_dict  # noqa: E402
 from kit.errors import OptionError  # noqa: E402
-from test_accounting import unaccounted  # noqa: E402
-from test_properties import pdh_files, powershell_files  # noqa: E402
+from tests.io.perfmon.test_accounting import unaccounted  # noqa: E402
+from tests.io.perfmon.test_properties import pdh_files, powershell_files  # noqa: E402
 
 REALDATA = ROOT.parent / "shared" / "realdata"
 SEED_LINES = 12
@@ -116,7 +117,7 @@ def _check_loaded(path: Path, capture: kit.Capture, case: dict, tally: Tally, cr
         fail(tally, crashes, case, "unaccounted", re.sub(r"\d+|'.*'", "N", problems[0])[:60], "\n".join(problems))
     else:
         tally.accounted += 1
-    json.dumps(capture.summary(), default=str)
+    json.dumps(capture_dict(capture), default=str, allow_nan=False)
     kit.quality_report(capture)
     if case["cached"]:
         first = kit.load(path, progress=False, **case["options"])

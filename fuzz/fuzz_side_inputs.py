@@ -39,11 +39,11 @@ from common import (  # noqa: E402
     MUTATIONS, STRUCTURE_MUTATIONS, TOKENS, VALUES, Tally, drive, fail, main, mutate, versions, where,
 )
 from kit.errors import OptionError  # noqa: E402
-from kit.io.events import read_events  # noqa: E402
-from kit.io.exports import decode_text  # noqa: E402
-from kit.io.pings import read_pings  # noqa: E402
-from kit.io.source import split_fields  # noqa: E402
-from kit.io.topology import read_topology  # noqa: E402
+from kit.io.side.events import read_events  # noqa: E402
+from kit.io.side.text import decode_text  # noqa: E402
+from kit.io.side.pings import read_pings  # noqa: E402
+from kit.io.common import split_fields  # noqa: E402
+from kit.io.side.topology import read_topology  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 TARGETS = ("events", "topology", "pings")
@@ -206,7 +206,7 @@ def lost(target: str, path: Path, loaded: object) -> list[str]:
 
 
 def _csv_records(text: str) -> int:
-    """Records after the header of an Export-Csv text (as :func:`kit.io.exports.read_export_csv`
+    """Records after the header of an Export-Csv text (as :func:`kit.io.side.text.read_export_csv`
     finds header and separator), counted by Python's csv module."""
     lines = text.split("\n")
     start = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith("#"))

@@ -1,11 +1,13 @@
 """Command line: ``python -m kit info|convert|sample …``.
 
-* ``info FILE...`` — hosts, objects, counters, time range (UTC and local), interval and quality
+* ``info [FILE...]`` — hosts, objects, counters, time range (UTC and local), interval and quality
   warnings; ``--json`` prints the same as JSON for scripts.
-* ``analyze FILE...`` — every live migration: duration, bytes, throughput statistics, NICs, cores
-  and findings; ``--json`` prints the report (schema: README, "Report contract").
+* ``analyze [FILE...]`` — every live migration: duration, bytes, throughput statistics, NICs,
+  cores and findings; ``--json`` prints the report (schema: README, "Report contract").
 * ``report [FILE...] --out DIR`` — every chart (PNG, SVG) plus ``report.html`` (opens offline) and
-  ``report.json``; with no FILE, the bundled sample test.
+  ``report.json``.
+
+With no FILE, ``info``, ``analyze`` and ``report`` run on the bundled sample test.
 * ``convert FILE... --to parquet|csv`` — writes the tidy (long) form: one row per time and counter.
 * ``sample [DIR]`` — regenerates the bundled sample tests from the seeded generator.
 """
@@ -20,18 +22,19 @@ from pathlib import Path
 
 import polars as pl
 
-from kit.analysis import Analysis, analyze
-from kit.capture import Capture
+from kit.analysis.analyze import analyze
+from kit.analysis.results import Analysis, Migration, gbps
+from kit.analysis.throughput import DIP_FRACTION
+from kit.contract import capture_dict, iso, to_dict
 from kit.errors import KitError, OptionError
+from kit.inputs.capture import Capture
 from kit.io import load
-from kit.io.events import read_events
-from kit.io.pings import read_pings
-from kit.io.topology import read_topology
-from kit.quality import SEVERITY
-from kit.throughput import DIP_FRACTION
+from kit.io.perfmon.quality import SEVERITY
+from kit.io.side.events import read_events
+from kit.io.side.pings import read_pings
+from kit.io.side.topology import read_topology
+from kit.sample import sample_test
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "smb-multichannel-2x10g"
-"""The bundled sample test: what ``report`` runs on when given no file."""
 TIDY_COLUMNS = ("time", "host", "object", "parent", "instance", "index", "counter", "object_en", "counter_en", "value")
 
 
@@ -52,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def loading(p: argparse.ArgumentParser, *, required: bool = True) -> None:
         p.add_argument("files", nargs="+" if required else "*", metavar="FILE",
-                       help="counter logs, folders or glob patterns")
+                       help="counter logs, folders or glob patterns" + ("" if required else " (default: the bundled sample)"))
         p.add_argument("--encoding", help="force the text encoding (e.g. cp1251)")
         p.add_argument("--utc-offset", help="collecting host's UTC offset, e.g. +08:00 (for files with no zone)")
         p.add_argument("--override-zone", action="store_true", help="use --utc-offset even where the header has a zone")
@@ -70,12 +73,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--ping-interval", type=float, metavar="S", help="probe interval [s] (default: inferred, else 1)")
 
     info = sub.add_parser("info", help="what a capture holds")
-    loading(info)
+    loading(info, required=False)
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(run=_info)
 
     analyze_ = sub.add_parser("analyze", help="find and measure every live migration")
-    loading(analyze_)
+    loading(analyze_, required=False)
     analyze_.add_argument("--json", action="store_true", help="print the JSON report")
     analyze_.add_argument("--vm-memory-gb", type=float, help="VM memory [GB], for the memory-transfer rate")
     analyze_.add_argument("--mtu", type=int, help="MTU of the migration NICs [bytes] (default: inferred)")
@@ -108,12 +111,17 @@ def _parser() -> argparse.ArgumentParser:
     convert.set_defaults(run=_convert)
 
     sample = sub.add_parser("sample", help="regenerate the bundled sample tests")
-    sample.add_argument("directory", nargs="?", type=Path, default=Path("data"))
+    sample.add_argument("directory", nargs="?", type=Path, default=Path("data"),
+                        help="where to write them (default: data/, the checkout's copy)")
     sample.set_defaults(run=_sample)
     return parser
 
 
 def _load(args: argparse.Namespace) -> Capture:
+    if not args.files:
+        args.files = [str(sample_test())]
+        if not getattr(args, "json", False):
+            print(f"(no FILE given: the bundled sample test {sample_test().name})", file=sys.stderr)
     return load(
         args.files,
         encoding=args.encoding,
@@ -127,9 +135,9 @@ def _load(args: argparse.Namespace) -> Capture:
 
 def _info(args: argparse.Namespace) -> int:
     capture = _load(args)
-    summary = capture.summary()
+    summary = capture_dict(capture)
     if args.json:
-        print(json.dumps(summary, indent=2, default=str))
+        print(json.dumps(summary, indent=2, default=str, allow_nan=False))
         return 0
     print(_describe(capture, summary))
     return 0
@@ -201,17 +209,22 @@ def _analyze(args: argparse.Namespace) -> int:
         labels=labels, dip_fraction=args.dip_fraction, bin_width_gbps=args.bin_width_gbps, **_sides(args),
     )
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, default=str, allow_nan=False))
+        print(json.dumps(to_dict(result), indent=2, default=str, allow_nan=False))
     else:
         print(describe_analysis(result))
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    from kit.report import write_report  # charts need altair and vl-convert: only load them here
-
-    if not args.files:
-        args.files = [str(SAMPLE)]
+    try:
+        from kit.viz.html import (
+            write_report,  # charts need altair and vl-convert: only load them here
+        )
+    except ImportError as exc:
+        raise OptionError(
+            f"the report needs the viz extra ({exc.name} is not installed)",
+            hint='python3 -m pip install "hvlm-kit[viz]"',
+        ) from None
     result = analyze(_load(args), vm_memory_gb=args.vm_memory_gb, mtu=args.mtu, **_sides(args))
     written = write_report(result, args.out, formats=tuple(args.format or ("png", "svg")))
     print(describe_analysis(result))
@@ -252,66 +265,83 @@ def _label(text: str) -> tuple[str, object]:
 def describe_analysis(result: Analysis) -> str:
     """The readable summary ``kit analyze`` prints."""
     if not result.migrations:
-        hosts = ", ".join(result.capture.get("hosts", [])) or "?"
+        hosts = ", ".join(result.capture.hosts) or "?"
         return (
-            f"no live migration found in {hosts} ({result.capture.get('start_utc')} → {result.capture.get('end_utc')}):\n"
+            f"no live migration found in {hosts} ({iso(result.capture.start)} → {iso(result.capture.end)}):\n"
             "  no Hyper-V VM Live Migration instance, and no NIC traffic burst above the idle baseline.\n"
             "  Give the window with --window START/END if you know it."
         )
-    return "\n\n".join(_describe_migration(m.report) for m in result.migrations)
+    return "\n\n".join(_describe_migration(m) for m in result.migrations)
 
 
-def _describe_migration(r: dict) -> str:
-    route = f"{r['source'] or '?'} → {r['destination'] or '?'}"
+def _describe_migration(m: Migration) -> str:
+    w, t = m.window, m.throughput
+    s = t.stats
     lines = [
-        f"Migration {r['migration']}: {r['vm'] or 'VM ?'}  {route}  "
-        f"(found by {r['method']}; transport {r['transport'] or '?'} from {r['transport_basis']})",
-        f"  {r['start']} → {r['end']}  {r['duration_s']:.2f} s (± {r['resolution_s']:.2g} s)",
+        f"Migration {w.number}: {w.vm or 'VM ?'}  {w.source or '?'} → {w.destination or '?'}  "
+        f"(found by {w.method}; transport {m.transport or '?'} from {m.transport_basis})",
+        f"  {iso(w.start)} → {iso(w.end)}  {w.duration_s:.2f} s (± {w.resolution_s:.2g} s)",
     ]
-    if r["bytes_moved"]:
+    if t.bytes_moved:
         lines.append(
-            f"  moved {r['gb_moved']:.2f} GB; throughput mean {_g(r['mean_gbps'])} Gbit/s ({_g(r['mean_gb_s'])} GB/s), "
-            f"p5 {_g(r['p5_gbps'])}, p50 {_g(r['p50_gbps'])}, p95 {_g(r['p95_gbps'])}, p99 {_g(r['p99_gbps'])}, "
-            f"peak {_g(r['peak_gbps'])} Gbit/s"
+            f"  moved {t.bytes_moved / 1e9:.2f} GB; throughput mean {_g(gbps(s.mean_bytes_s))} Gbit/s "
+            f"({_g(None if s.mean_bytes_s is None else s.mean_bytes_s / 1e9)} GB/s), "
+            f"p5 {_g(gbps(s.p5_bytes_s))}, p50 {_g(gbps(s.p50_bytes_s))}, p95 {_g(gbps(s.p95_bytes_s))}, "
+            f"p99 {_g(gbps(s.p99_bytes_s))}, peak {_g(gbps(s.peak_bytes_s))} Gbit/s"
         )
+        memory = m.vm_memory_gb / w.duration_s if m.vm_memory_gb and w.duration_s else None
+        link = None if t.link_bits_s is None else t.link_bits_s / 1e9
         lines.append(
-            f"  {_g(r['pct_of_link'])} % of the {_g(r['link_gbps'])} Gbit/s link, {_g(r['pct_of_ceiling'])} % of the "
-            f"MTU {r['mtu']} ceiling ({r['mtu_basis']})"
-            + (f"; VM memory {_g(r['memory_gb_per_s'])} GB/s" if r["memory_gb_per_s"] else "")
+            f"  {_g(t.pct_of_link)} % of the {_g(link)} Gbit/s link, {_g(t.pct_of_ceiling)} % of the "
+            f"MTU {t.mtu} ceiling ({t.mtu_basis})" + (f"; VM memory {_g(memory)} GB/s" if memory else "")
         )
-        s = r["steady"]
-        if s["plateau_gbps"] is not None:
+        steady = t.steadiness
+        if steady.plateau_bytes_s is not None:
             lines.append(
-                f"  steady: plateau {_g(s['plateau_gbps'])} Gbit/s, CV {_pct(s['cv'])}, {s['dip_count']} dip(s) below "
-                f"{s['dip_fraction']:.0%} of plateau, {_pct(s['at_plateau_share'])} of the transfer at plateau"
+                f"  steady: plateau {_g(gbps(steady.plateau_bytes_s))} Gbit/s, CV {_pct(steady.cv)}, "
+                f"{steady.dip_count} dip(s) below {steady.dip_fraction:.0%} of plateau, "
+                f"{_pct(steady.at_plateau_share)} of the transfer at plateau"
             )
-    b = r.get("blackout") or {}
-    if b.get("estimate_s") is not None:
-        upper = "?" if b["upper_s"] is None else f"{b['upper_s']:.2f}"
-        lines.append(f"  blackout ≈ {b['estimate_s']:.2f} s, between {b['lower_s']:.2f} and {upper} s ({b['method']})")
-    if r.get("clock_offset_s") is not None and abs(r["clock_offset_s"]) > (r.get("clock_uncertainty_s") or 0):
+    b = m.blackout
+    if b.estimate_s is not None:
+        upper = "?" if b.upper_s is None else f"{b.upper_s:.2f}"
+        lines.append(f"  blackout ≈ {b.estimate_s:.2f} s, between {b.lower_s:.2f} and {upper} s ({b.method})")
+    clock = m.clock
+    if clock is not None and clock.significant:
         lines.append(
-            f"  clocks: {r['destination'] or '?'} is {r['clock_offset_s']:+.3f} s (± {r['clock_uncertainty_s']:.3f}) "
-            "off its partner; shown on one time axis"
+            f"  clocks: {clock.destination} is {clock.offset_s:+.3f} s (± {clock.uncertainty_s:.3f}) off "
+            f"{clock.source}; shown on {clock.source}'s time axis"
         )
-    for n in r["nics"]:
-        if n["carried"]:
+    for leg in m.legs:
+        for n in leg.nics.filter(pl.col("carried")).iter_rows(named=True):
+            configured = _configured(m, n)
+            link = None if n["link_bits_s"] is None else n["link_bits_s"] / 1e9
             lines.append(
                 f"  NIC {n['host']} {n['direction']}: {n['instance']}: {n['bytes'] / 1e9:.2f} GB ({_pct(n['share'])}), "
-                + ("" if n.get("configured") is None else "configured for LM, " if n["configured"] else "NOT configured for LM, ")
-                + f"mean {_g(n['mean_gbps'])} Gbit/s = {_g(n['pct_of_link'])} % of {_g(n['link_gbps'])} Gbit/s"
+                + ("" if configured is None else "configured for LM, " if configured else "NOT configured for LM, ")
+                + f"mean {_g(gbps(n['mean_bytes_s']))} Gbit/s = {_g(n['pct_of_link'])} % of {_g(link)} Gbit/s"
                 + (f", RDMA {n['rdma_bytes'] / 1e9:.2f} GB" if n["rdma_bytes"] else "")
             )
-    for c in r["cores"]:
-        hot = ", ".join(f"{h['core']} ({_g(h.get('network_pct'))} %)" for h in c["hottest"])
-        expected = f" (expected {c['expected_active']})" if c["expected_active"] is not None else ""
+    for leg in m.legs:
+        c = leg.core_summary
+        hot = ", ".join(f"{h.core} ({_g(h.network_pct)} %)" for h in c.hottest)
+        expected = m.expected_cores if leg.role == "destination" else None
         lines.append(
-            f"  cores {c['host']} ({c['role']}): {c['active_count']} active {c['active']}{expected}, "
-            f"effective {_g(c['effective'])}, hottest {hot or '?'}; "
-            f"{_g(c['cpu_s_per_gb'])} CPU-s/GB ({_g(c['network_cpu_s_per_gb'])} in DPC + interrupt)"
+            f"  cores {leg.host} ({leg.role}): {c.active_count} active {list(c.active)}"
+            + (f" (expected {expected})" if expected is not None else "")
+            + f", effective {_g(c.effective)}, hottest {hot or '?'}; "
+            f"{_g(c.cpu_s_per_gb)} CPU-s/GB ({_g(c.network_cpu_s_per_gb)} in DPC + interrupt)"
         )
-    lines += [f"  ! {text}" for text in r["findings"]]
+    lines += [f"  ! {f.text}" for f in m.findings]
     return "\n".join(lines)
+
+
+def _configured(m: Migration, nic: dict) -> bool | None:
+    """Whether the channel attribution found ``nic`` configured for live migration."""
+    match = m.channels.nics.filter(
+        (pl.col("host") == nic["host"]) & (pl.col("nic") == nic["nic"]) & (pl.col("direction") == nic["direction"])
+    )
+    return match["configured"][0] if match.height else None
 
 
 def _g(value: float | None) -> str:
@@ -323,7 +353,7 @@ def _pct(value: float | None) -> str:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from kit.synth import write_bundled
+    from kit.sample.generator import write_bundled
 
     for path in write_bundled(args.directory):
         print(f"wrote {path}")

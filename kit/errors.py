@@ -31,12 +31,12 @@ class KitError(Exception):
         super().__init__(self._compose())
 
     def _compose(self) -> str:
-        where = self.path or "<input>"
+        where = self.path or ""
         if self.line is not None:
-            where += f", line {self.line}"
+            where += f", line {self.line}" if where else f"line {self.line}"
         if self.column is not None:
-            where += f", column {self.column}"
-        text = f"{where}: {self.reason}"
+            where += f", column {self.column}" if where else f"column {self.column}"
+        text = f"{where}: {self.reason}" if where else self.reason
         if self.hint:
             text += f" ({self.hint})"
         return text

@@ -1,11 +1,11 @@
 import json
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from kit.cli import main
-from conftest import pdh_text
+from kit.sample import sample_test
+from tests.conftest import pdh_text
 
 A = r"\\HV01\Network Interface(NIC1)\Bytes Sent/sec"
 
@@ -26,7 +26,7 @@ def test_info_json(write, capsys):
     assert main(["info", str(sample(write)), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["hosts"] == ["HV01"] and info["interval_s"] == 1.0
-    assert info["sources"][0]["bias_minutes"] == -60 and info["start_utc"] == "2026-01-02T09:00:00Z"
+    assert info["sources"][0]["bias_minutes"] == -60 and info["start_utc"] == "2026-01-02T09:00:00.000Z"
 
 
 def test_convert_writes_the_tidy_form(write, tmp_path, capsys):
@@ -52,7 +52,7 @@ def test_bad_input_exits_2_with_a_message(write, capsys):
     assert "relog" in capsys.readouterr().err
 
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "smb-multichannel-2x10g"
+SAMPLE = sample_test()
 
 
 def test_analyze_prints_a_summary(capsys):

@@ -1,38 +1,51 @@
-"""Loaders: the only code that opens counter files. ``load()`` is the entry point."""
+"""Readers: the only code that opens files. :func:`load` reads counter logs into a capture;
+:mod:`kit.io.side` reads the side inputs (events, topology, pings).
+
+* :mod:`kit.io.perfmon`: counter logs — :mod:`~kit.io.perfmon.sniff` (the format table) →
+  :mod:`~kit.io.perfmon.source` (bytes, encoding, header) → :mod:`~kit.io.perfmon.table` (rows) →
+  :mod:`~kit.io.perfmon.pdh` / :mod:`~kit.io.perfmon.powershell` → :mod:`~kit.io.perfmon.assemble`
+  (catalogue, UTC times via :mod:`~kit.io.perfmon.times`, :mod:`~kit.io.perfmon.quality` checks);
+  :mod:`~kit.io.perfmon.cache` keeps parsed files as Parquet.
+* :mod:`kit.io.side`: :mod:`~kit.io.side.events`, :mod:`~kit.io.side.topology`,
+  :mod:`~kit.io.side.pings` (their text decoding in :mod:`~kit.io.side.text`).
+* :mod:`kit.io.common`: what every reader shares.
+"""
 
 from __future__ import annotations
 
 import codecs
-from dataclasses import replace
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 import polars as pl
 from tqdm.auto import tqdm
 
-from kit import cache
-from kit.capture import Capture
-from kit.errors import FileAccessError, HeaderError, KitError, LoadWarning, OptionError
-from kit.io.assemble import keep_selected
-from kit.io.encoding import SUPPORTED
-from kit.io.exports import expand_inputs
-from kit.io.pdh import is_pdh, read_pdh
-from kit.io.powershell import is_powershell, read_powershell
-from kit.io.source import ReadOptions, open_source
-from kit.io.times import offset_minutes
-from kit.paths import counter_filter
+from kit.errors import FileAccessError, KitError, LoadWarning, OptionError
+from kit.inputs.capture import Capture
+from kit.io.common import expand_inputs, offset_minutes
+from kit.io.perfmon import cache
+from kit.io.perfmon.assemble import keep_selected
+from kit.io.perfmon.paths import counter_filter
+from kit.io.perfmon.sniff import FORMATS, read_file
+from kit.io.perfmon.source import ReadOptions
 
 LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".blg")
 PROGRESS_DELAY_S = 2.0
 """A load shows a progress bar only once it has taken this long (unless asked)."""
 
 PathLike = str | Path
+Stream = BinaryIO | TextIO
 
 
 def load(
-    paths: PathLike | Iterable[PathLike],
+    paths: PathLike | Stream | Iterable[PathLike],
     *,
+    format: str | None = None,
     encoding: str | None = None,
     utc_offset: str | int | timedelta | None = None,
     override_zone: bool = False,
@@ -42,7 +55,8 @@ def load(
     cache_results: bool = True,
     progress: bool | None = None,
 ) -> Capture:
-    r"""Load one or more counter logs (files, folders or glob patterns) into one :class:`Capture`.
+    r"""Load one or more counter logs (files, folders, glob patterns or an open file) into one
+    :class:`~kit.inputs.capture.Capture`.
 
     Reads PDH-CSV/TSV (relog, typeperf, Data Collector Sets, Export-Counter) and the long CSV of
     ``Get-Counter | … CounterSamples | Export-Csv``. Every counter column and data row ends up in
@@ -51,7 +65,11 @@ def load(
     Parameters
     ----------
     paths
-        A file, a folder (its ``.csv``/``.tsv``/``.txt`` files), a glob pattern, or a list of them.
+        A file, a folder (its ``.csv``/``.tsv``/``.txt`` files), a glob pattern, a list of them,
+        or a file-like object open for reading (its ``name``, if any, names it in messages).
+    format
+        ``"pdh"`` or ``"powershell"`` (:data:`kit.io.perfmon.sniff.FORMATS`); None: detected
+        from each file's header.
     encoding
         Force a text encoding (e.g. ``"cp1251"``) instead of detecting it.
     utc_offset
@@ -67,22 +85,28 @@ def load(
         PowerShell exports.
     counters
         Load only the counters matching these patterns (perfmon paths with ``*`` wildcards, see
-        :func:`kit.paths.counter_filter`), e.g. ``[r"\Network Interface(*)\Bytes*",
+        :func:`kit.io.perfmon.paths.counter_filter`), e.g. ``[r"\Network Interface(*)\Bytes*",
         r"\Processor Information(*)\% DPC Time"]``. Only those columns are parsed from a CSV,
         or read from a cached file; the rest are named in a ``not-selected`` warning per file.
         A file with no matching counter adds nothing but that warning.
     cache_results
-        Reuse / store parsed files in the Parquet cache (:mod:`kit.cache`). A load with
-        ``counters`` reads a cached file's columns but never stores a partial one.
+        Reuse / store parsed files in the Parquet cache (:mod:`kit.io.perfmon.cache`). A load
+        with ``counters`` reads a cached file's columns but never stores a partial one.
     progress
         ``None``: a progress bar appears if loading takes over 2 s; ``True``: always; ``False``: never.
     """
+    if _is_stream(paths):
+        return _load_stream(paths, format=format, encoding=encoding, utc_offset=utc_offset,
+                            override_zone=override_zone, correct_dst=correct_dst, decimal_comma=decimal_comma,
+                            counters=counters, cache_results=cache_results, progress=progress)
     bias = None if utc_offset is None else -offset_minutes(utc_offset)
     if encoding is not None:
         try:
             codecs.lookup(encoding)
         except (LookupError, TypeError):
             raise OptionError(f"unknown encoding {encoding!r}", hint="e.g. cp1252, cp1251, cp932, utf-16") from None
+    if format is not None and format not in FORMATS:
+        raise OptionError(f"unknown format {format!r}", hint=f"use one of {', '.join(FORMATS)} (or None to detect it)")
     if counters is not None:
         counters = (counters,) if isinstance(counters, str) else tuple(counters)
         counter_filter(counters)  # a malformed pattern fails here, before any file is read
@@ -93,6 +117,7 @@ def load(
         "override": override_zone,
         "dst": correct_dst,
         "decimal_comma": decimal_comma,
+        "format": format,
     }
     parts = []
     with tqdm(
@@ -121,6 +146,42 @@ def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     return [path for path, _ in expand_inputs(paths, LOG_SUFFIXES, kind=".csv/.tsv/.txt counter logs")]
 
 
+def _is_stream(paths: object) -> bool:
+    return hasattr(paths, "read") and not isinstance(paths, (str, Path))
+
+
+def _load_stream(stream: Stream, **options: object) -> Capture:
+    """:func:`load` of an open file: its bytes are spooled to a temporary file (the readers
+    parse files), and every name in the capture is the stream's own."""
+    data = stream.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    name = str(getattr(stream, "name", "<stream>"))
+    suffix = Path(name).suffix if Path(name).suffix.lower() in LOG_SUFFIXES else ".csv"
+    handle, spooled = tempfile.mkstemp(suffix=suffix, prefix="kit-stream-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        capture = load(spooled, **options)
+    except KitError as exc:
+        exc.path = name if exc.path == spooled else exc.path
+        raise type(exc)(exc.reason, path=exc.path, line=exc.line, column=exc.column, hint=exc.hint) from None
+    finally:
+        Path(spooled).unlink(missing_ok=True)
+    return _renamed(capture, spooled, name)
+
+
+def _renamed(capture: Capture, old: str, new: str) -> Capture:
+    """``capture`` with its one source file ``old`` called ``new`` everywhere."""
+    return replace(
+        capture,
+        catalog=capture.catalog.with_columns(source=pl.col("source").replace(old, new)),
+        sources=tuple(replace(s, path=new) if s.path == old else s for s in capture.sources),
+        warnings=tuple(replace(w, source=new) if w.source == old else w for w in capture.warnings),
+        log_times={new if k == old else k: v for k, v in capture.log_times.items()},
+    )
+
+
 def _load_file(path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None) -> Capture:
     try:
         return _load_cached(path, options, use_cache, counters)
@@ -139,54 +200,15 @@ def _load_cached(path: Path, options: dict, use_cache: bool, counters: tuple[str
         hit = cache.read(key, path, select=None if counters is None else counter_filter(counters))
         if hit is not None:
             return hit if counters is None else keep_selected(hit, counters)
-    capture = read_file(path, **_reader_options(options), counters=counters)
+    read_options = ReadOptions(
+        options["bias"], options["override"], options["dst"], options["decimal_comma"], counters
+    )
+    capture = read_file(path, read_options, encoding=options["encoding"], format=options["format"])
     if use_cache and counters is None:
         info = replace(capture.sources[0], cache_key=key)
         capture = replace(capture, sources=(info,))
         cache.write(key, capture)
     return capture
-
-
-def _reader_options(options: dict) -> dict:
-    return {
-        "encoding": options["encoding"],
-        "bias_minutes": options["bias"],
-        "override_zone": options["override"],
-        "correct_dst": options["dst"],
-        "decimal_comma": options["decimal_comma"],
-    }
-
-
-def read_file(
-    path: Path,
-    *,
-    encoding: str | None = None,
-    bias_minutes: int | None = None,
-    override_zone: bool = False,
-    correct_dst: bool = True,
-    decimal_comma: bool | None = None,
-    counters: tuple[str, ...] | None = None,
-) -> Capture:
-    """Sniff the format of one file and read it (no cache). ``bias_minutes``: UTC = local + bias;
-    ``counters``: read only the counters matching these patterns (PDH logs parse only their
-    columns)."""
-    source = open_source(path, encoding=encoding)
-    options = ReadOptions(bias_minutes, override_zone, correct_dst, decimal_comma, counters)
-    if is_pdh(source.header):
-        return read_pdh(source, options)
-    if is_powershell(source.header):
-        capture = read_powershell(source, options)
-        return capture if counters is None else keep_selected(capture, counters)
-    if "countersamples" in source.header.lower() or "readings" in source.header.lower():
-        raise HeaderError(
-            "this Export-Csv holds Get-Counter sample *sets* (Timestamp, Readings, "
-            "CounterSamples), whose values are lost", path=path, line=source.header_line,
-            hint="export the samples instead: (Get-Counter …).CounterSamples | Export-Csv f.csv",
-        )
-    raise HeaderError(
-        f"unknown format: header starts {source.header[:60]!r}", path=path,
-        line=source.header_line, hint="expected " + SUPPORTED,
-    )
 
 
 def combine(parts: list[Capture]) -> Capture:

@@ -1,0 +1,160 @@
+"""Every plain-language finding of a migration, made in one place from its typed results.
+
+Each :class:`~kit.analysis.results.Finding` has a stable ``kind`` (what views filter on) and a
+sentence that quotes the figures it rests on, so a finding can never say something the figures do
+not: the kinds, in the order they are listed, are
+
+``found-by-throughput``, ``concurrent``, ``gap``, ``saturated-core``, ``cores-vs-expected``,
+``dips``, ``unexpected-nic``, ``imbalance``, ``idle-selected``, ``mixed-speeds``,
+``rdma-and-tcp``, ``compression`` and ``blackout-disagreement``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kit.analysis.results import (
+    GBPS,
+    Blackout,
+    Channels,
+    Finding,
+    Leg,
+    Throughput,
+    Window,
+)
+from kit.inputs.timebase import hms
+
+
+def findings(
+    window: Window,
+    legs: tuple[Leg, ...],
+    throughput: Throughput,
+    *,
+    transport: str | None,
+    expected_cores: int | None,
+    channels: Channels,
+    blackout: Blackout,
+) -> tuple[Finding, ...]:
+    """What stands out in one migration, in the order of the module docstring."""
+    return (
+        *_window(window),
+        *_gaps(legs),
+        *_cores(legs, throughput, transport, expected_cores),
+        *_dips(throughput),
+        *channel_findings(channels, transport),
+        *([Finding("blackout-disagreement", blackout.note)] if blackout.note else []),
+    )
+
+
+def _window(window: Window) -> list[Finding]:
+    out = []
+    if window.method == "throughput":
+        out.append(Finding("found-by-throughput", "Found from NIC throughput: no live-migration counters cover this migration."))
+    if window.concurrent_with:
+        others = ", ".join(str(n) for n in window.concurrent_with)
+        out.append(Finding(
+            "concurrent", f"Ran at the same time as migration(s) {others}: the NIC figures include their traffic."
+        ))
+    return out
+
+
+def _gaps(legs: tuple[Leg, ...]) -> list[Finding]:
+    return [
+        Finding(
+            "gap",
+            f"{leg.host}'s log misses samples for {seconds:.1f} s before {hms(end)} UTC: the rate after the gap is "
+            "its average over the whole gap.",
+            host=leg.host,
+        )
+        for leg in legs for end, seconds in leg.gaps.select("end", "seconds").iter_rows()
+    ]
+
+
+def _cores(legs: tuple[Leg, ...], throughput: Throughput, transport: str | None, expected: int | None) -> list[Finding]:
+    out = []
+    mean = throughput.stats.mean_bytes_s
+    for leg in legs:
+        for core in leg.core_summary.saturated:
+            pct = leg.cores.filter(pl.col("core") == core)["network_pct"].item()
+            out.append(Finding(
+                "saturated-core",
+                f"Core {core} on {leg.host} spent {pct:.0f} % in DPC + interrupt time: a single receive core at its "
+                f"limit caps the throughput ({_fmt(None if mean is None else mean * GBPS)} Gbit/s, "
+                f"{_fmt(throughput.pct_of_link)} % of link).",
+                host=leg.host,
+            ))
+    for leg in legs:
+        summary = leg.core_summary
+        if leg.role == "destination" and expected is not None and summary.active_count != expected and summary.baseline:
+            out.append(Finding(
+                "cores-vs-expected",
+                f"{leg.host}: {summary.active_count} core(s) did receive work where {transport} over this migration's "
+                f"NICs should keep {expected} busy.",
+                host=leg.host,
+            ))
+    return out
+
+
+def _dips(throughput: Throughput) -> list[Finding]:
+    s = throughput.steadiness
+    if not s.dip_count:
+        return []
+    return [Finding(
+        "dips",
+        f"Throughput dipped below {100 * s.dip_fraction:.0f} % of its {_fmt(s.plateau_bytes_s * GBPS)} Gbit/s plateau "
+        f"{s.dip_count} time(s), deepest {100 * s.max_dip_depth:.0f} %.",
+    )]
+
+
+def channel_findings(channels: Channels, transport: str | None) -> list[Finding]:
+    """The findings of a channel attribution (``unexpected-nic`` … ``compression``)."""
+    out = []
+    nics = channels.nics
+    who = "SMB Multichannel" if transport and transport.startswith("smb") else "Live migration"
+    unexpected = nics.filter(pl.col("carried") & (pl.col("configured") == False))  # noqa: E712
+    for row in unexpected.unique("nic", keep="first", maintain_order=True).iter_rows(named=True):
+        out.append(Finding(
+            "unexpected-nic",
+            f"{who} used NIC '{row['name'] or row['instance']}' on {row['host']}, which is not among the "
+            f"live-migration networks; it carried {100 * (row['share'] or 0):.0f} % of the bytes.",
+            host=row["host"],
+        ))
+    for item in channels.imbalance:
+        parts = ", ".join(f"'{n}' {100 * s:.0f} %" for n, s in zip(item.nics, item.shares))
+        out.append(Finding(
+            "imbalance",
+            f"NICs of equal speed on {item.host} carried unequal shares ({parts}): a constraint, routing or RSS difference?",
+            host=item.host,
+        ))
+    for idle in channels.idle_selected:
+        out.append(Finding(
+            "idle-selected", f"SMB selected NIC '{idle.name or idle.instance}' on {idle.host}, but it carried nothing.",
+            host=idle.host,
+        ))
+    for mixed in channels.mixed_speeds:
+        out.append(Finding(
+            "mixed-speeds",
+            f"NICs of different speeds ({', '.join(f'{s:g}' for s in mixed.gbps)} Gbit/s) carried the migration on "
+            f"{mixed.host}: SMB Multichannel never mixes speeds, so these are separate paths.",
+            host=mixed.host,
+        ))
+    both = nics.filter((pl.col("rdma_bytes").fill_null(0) > 0) & (pl.col("tcp_bytes").fill_null(0) > 0.05 * pl.col("bytes")))
+    for row in both.iter_rows(named=True):
+        out.append(Finding(
+            "rdma-and-tcp",
+            f"NIC '{row['name'] or row['instance']}' on {row['host']} carried both RDMA ({row['rdma_bytes'] / 1e9:.2f} GB) "
+            f"and TCP ({row['tcp_bytes'] / 1e9:.2f} GB) bytes.",
+            host=row["host"],
+        ))
+    accounting = channels.accounting
+    if accounting.compression_ratio and accounting.compressed_bytes:
+        out.append(Finding(
+            "compression",
+            f"Compression sent {accounting.compressed_bytes / 1e9:.2f} GB for {accounting.memory_bytes / 1e9:.2f} GB of "
+            f"memory: ratio {accounting.compression_ratio:.2f}.",
+        ))
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    return "?" if value is None else f"{value:.3g}"

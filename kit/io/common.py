@@ -1,0 +1,174 @@
+"""What every reader shares: input lists, line bookkeeping, CSV fields, local times and UTC offsets.
+
+Perfmon logs and the side inputs (events, topology, pings) are all text written by Windows tools
+in the culture of the machine that wrote them; the helpers here read those parts the same way for
+every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import sys
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from kit.errors import InputNotFoundError, OptionError
+
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+"""Byte-order marks and the codecs they announce."""
+LINE = "__line"
+"""Name of the column holding each row's 1-based line number in the file."""
+_MAX_LISTED = 5
+
+PDH_FORMATS = (
+    "%m/%d/%Y %H:%M:%S%.f",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S%.f",
+    "%d/%m/%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%d.%m.%Y %H:%M:%S%.f",
+    "%d.%m.%Y %H:%M",
+)
+"""Timestamp formats tried in order: PDH's own first, then what spreadsheet re-saves produce."""
+CULTURE_FORMATS = (
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+)
+"""Timestamp formats of PowerShell's culture-formatted output (Export-Csv, Get-Date), tried in order."""
+EARLIEST = datetime(1601, 1, 1)
+LATEST = datetime(9999, 1, 1)
+"""Sample times outside this range are garbage: Windows clocks start in 1601, and times near the
+ends would leave Python's datetime range once the bias is added."""
+
+
+def parse_local(text: pl.Series, formats: tuple[str, ...] = PDH_FORMATS) -> tuple[pl.Series, str]:
+    """Parse timestamp text with the format that reads the most rows (ties: fewest steps back).
+
+    Returns the naive local datetimes (null where unreadable or a day or less from the ends of
+    :data:`EARLIEST`…:data:`LATEST`) and the format chosen.
+    """
+    text = text.str.strip_chars()
+    best: tuple[int, int, int] | None = None
+    chosen, parsed = formats[0], None
+    low, high = EARLIEST + timedelta(days=1), LATEST - timedelta(days=1)
+    for rank, fmt in enumerate(formats):
+        candidate = text.str.to_datetime(fmt, strict=False, time_unit="us")
+        candidate = pl.select(pl.when(candidate.is_between(low, high)).then(candidate)).to_series()
+        if parsed is None:
+            parsed = candidate  # all null if no format reads anything
+        read = candidate.len() - candidate.null_count()
+        if read == 0:
+            continue
+        backwards = int((candidate.drop_nulls().diff().dt.total_microseconds() < 0).sum())
+        score = (read, -backwards, -rank)
+        if best is None or score > best:
+            best, chosen, parsed = score, fmt, candidate
+    return parsed.alias("local"), chosen
+
+
+def offset_minutes(offset: str | int | timedelta) -> int:
+    """Minutes east of UTC from ``"+08:00"``, ``"-0530"``, ``480`` or a timedelta."""
+    if isinstance(offset, timedelta):
+        minutes = round(offset.total_seconds() / 60)
+    elif isinstance(offset, int) and not isinstance(offset, bool):
+        minutes = offset
+    elif isinstance(offset, str):
+        minutes = _parse_offset(offset)
+    else:
+        raise OptionError(f"utc_offset {offset!r} is not like '+08:00', '-05:30' or minutes")
+    if abs(minutes) > 14 * 60:
+        raise OptionError(f"utc_offset {offset!r} is outside -14:00…+14:00")
+    return minutes
+
+
+def _parse_offset(offset: str) -> int:
+    """Minutes east of UTC from ``"+08:00"``, ``"UTC-0530"``, ``"8"``."""
+    text = offset.strip().upper().removeprefix("UTC")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").replace(":", "")
+    if not digits.isdigit() or len(digits) not in (1, 2, 4):
+        raise OptionError(f"utc_offset {offset!r} is not like '+08:00', '-05:30' or minutes")
+    hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:2]), int(digits[2:]))
+    if minutes >= 60:
+        raise OptionError(f"utc_offset {offset!r} has {minutes} minutes")
+    return sign * (hours * 60 + minutes)
+
+
+def split_fields(line: str, separator: str) -> list[str]:
+    """The fields of one CSV/TSV line (quotes respected; fields of any length)."""
+    csv.field_size_limit(sys.maxsize)
+    try:
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:  # Python 3.10 refuses NUL; a CR far into a huge header is not a line break
+        return next(csv.reader([line.replace("\x00", "").replace("\r", " ")], delimiter=separator), [])
+
+
+def line_list(numbers: list[int]) -> str:
+    """``lines 3, 4, 9 …``: the first few of ``numbers`` for a message."""
+    listed = ", ".join(map(str, numbers[:_MAX_LISTED]))
+    return f"line{'s' if len(numbers) > 1 else ''} {listed}" + (" …" if len(numbers) > _MAX_LISTED else "")
+
+
+def expand_inputs(
+    paths: str | Path | Iterable[str | Path], suffixes: tuple[str, ...], *, kind: str | None = None
+) -> list[tuple[Path, bool]]:
+    """[(file, found by listing a folder)] from a file, a folder (its files with ``suffixes``), a
+    glob pattern or a list of them, in a stable order without repeats. ``kind`` names the files a
+    folder should hold in the error when it holds none (default: the suffixes)."""
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    if not items:
+        raise OptionError("no files given")
+    wrong = [item for item in items if not isinstance(item, (str, Path))]
+    if wrong:
+        raise OptionError(f"paths must be str or Path, not {type(wrong[0]).__name__}: {wrong[0]!r}")
+    files: dict[Path, bool] = {}
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+            if not found:
+                raise InputNotFoundError(f"the folder holds no {kind or '/'.join(suffixes) + ' files'}", path=path)
+            files.update((p, files.get(p, True)) for p in found)
+        elif path.is_file():
+            files[path] = False
+        elif any(ch in str(item) for ch in "*?["):
+            matched = sorted(Path(p) for p in glob.glob(str(item), recursive=True) if Path(p).is_file())
+            if not matched:
+                raise InputNotFoundError("the pattern matches no file", path=str(item))
+            files.update((p, files.get(p, False)) for p in matched)
+        else:
+            raise InputNotFoundError("no such file or folder", path=path)
+    return list(files.items())
+
+
+def detect_bom(head: bytes) -> tuple[str | None, int]:
+    """(codec, BOM length) from a byte-order mark or BOM-less UTF-16; (None, 0) otherwise."""
+    for bom, codec in BOMS:
+        if head.startswith(bom):
+            return codec, len(bom)
+    return _looks_utf16(head), 0
+
+
+def _looks_utf16(head: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when the ASCII text has a NUL in every other byte, else None."""
+    sample = head[:4096]
+    if len(sample) < 8:
+        return None
+    odd_zero = sample[1::2].count(0) / len(sample[1::2])
+    even_zero = sample[0::2].count(0) / len(sample[0::2])
+    if odd_zero > 0.9 and even_zero < 0.1:
+        return "utf-16-le"
+    if even_zero > 0.9 and odd_zero < 0.1:
+        return "utf-16-be"
+    return None

@@ -1,0 +1,1 @@
+"""Perfmon counter logs (PDH-CSV/TSV, Get-Counter exports): sniff, decode, parse, time, check, cache."""

@@ -1,0 +1,1 @@
+"""Side inputs: Hyper-V events, host topology exports and ping logs."""

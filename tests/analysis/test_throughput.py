@@ -1,0 +1,155 @@
+"""Throughput figures on a hand-computed capture: bytes, percentiles, steadiness, histogram, CDF."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from kit.analysis.throughput import (
+    cdf,
+    histogram,
+    leg_series,
+    nic_bytes,
+    rate_stats,
+    steadiness,
+)
+from kit.errors import OptionError
+from tests.handmade import at, load_log
+
+NIC = r"\\HV01\Network Interface(Mellanox ConnectX-4 Lx Ethernet Adapter)"
+MGMT = r"\\HV01\Network Interface(Intel[R] I350 Gigabit Network Connection)"
+MB = 1e6
+# sent rate per second: idle, burst (edge 50, interior 100 80 120 100, edge 40), idle
+SENT = [None, 0, 50, 100, 80, 120, 100, 40, 0, 0]
+
+
+@pytest.fixture
+def capture(tmp_path):
+    return load_log(
+        tmp_path,
+        {
+            rf"{NIC}\Bytes Sent/sec": [None if v is None else v * MB for v in SENT],
+            rf"{NIC}\Bytes Received/sec": [None] + [0.1 * MB] * 9,
+            rf"{NIC}\Packets Sent/sec": [None if v is None else v * MB / 9014 for v in SENT],
+            rf"{NIC}\Current Bandwidth": [10e9] * 10,
+            rf"{MGMT}\Bytes Sent/sec": [None] + [0.5 * MB] * 9,
+            rf"{MGMT}\Current Bandwidth": [1e9] * 10,
+        },
+    )
+
+
+def leg(capture, start=0.5, end=8.5):
+    return leg_series(capture, host="HV01", direction="sent", start=at(start), end=at(end))
+
+
+def test_phases_and_total(capture):
+    series, _ = leg(capture)
+    # samples 1..9 overlap [0.5, 8.5]; the burst is samples 2..7 with edges 2 and 7
+    assert series["phase"].to_list() == ["idle", "edge", "transfer", "transfer", "transfer", "transfer", "edge", "idle", "idle"]
+    assert series["total_bytes_s"][1] == pytest.approx(50.5 * MB)  # counted NICs: the NIC + management
+
+
+def test_nic_bytes_shares_and_mtu(capture):
+    _, nics = leg(capture)
+    table = nic_bytes(capture, nics, direction="sent", start=at(0.5), end=at(8.5))
+    row = table.filter(pl.col("instance").str.starts_with("Mellanox")).row(0, named=True)
+    assert row["bytes"] == pytest.approx(490 * MB)  # Σ rate × 1 s over samples 1..9
+    management = 9 * 0.5 * MB
+    assert row["share"] == pytest.approx(490 / (490 + management / MB))
+    assert row["carried"] and row["mtu"] == 9000 and row["mtu_basis"] == "bytes/packet"
+    assert row["link_bits_s"] == 10e9
+    mgmt = table.filter(pl.col("instance").str.starts_with("Intel")).row(0, named=True)
+    assert mgmt["carried"] is False and mgmt["mtu"] == 1500 and mgmt["mtu_basis"] == "assumed"
+    given = nic_bytes(capture, nics, direction="sent", start=at(0.5), end=at(8.5), mtu=1500)
+    assert set(given["mtu_basis"]) == {"given"}
+
+
+def test_rate_stats_are_true_percentiles(capture):
+    series, _ = leg(capture)
+    name = [c for c in series.columns if c.startswith("Mellanox")][0]
+    stats = rate_stats(series, column=name)
+    # interior samples 100, 80, 120, 100 (sorted 80 100 100 120), linear interpolation
+    assert stats.mean_bytes_s == pytest.approx(100 * MB)
+    assert stats.p5_bytes_s == pytest.approx(83 * MB)
+    assert stats.p50_bytes_s == pytest.approx(100 * MB)
+    assert stats.p95_bytes_s == pytest.approx(117 * MB)
+    assert stats.p99_bytes_s == pytest.approx(119.4 * MB)
+    assert stats.peak_bytes_s == pytest.approx(120 * MB)
+    assert stats.transfer_s == pytest.approx(4.0) and stats.samples == 4
+
+
+def test_steadiness_and_dips(capture):
+    series, _ = leg(capture)
+    name = [c for c in series.columns if c.startswith("Mellanox")][0]
+    steady = steadiness(series, column=name)
+    assert steady.plateau_bytes_s == pytest.approx(100 * MB)
+    assert steady.cv == pytest.approx(math.sqrt(800 / 3) / 100)
+    assert steady.dip_count == 1
+    dip = steady.dips[0]
+    assert dip.depth == pytest.approx(0.2) and dip.seconds == pytest.approx(1.0)
+    assert dip.start == at(3) and dip.end == at(4)
+    assert steady.time_at_plateau_s == pytest.approx(3.0)
+    assert steady.at_plateau_share == pytest.approx(0.75)
+    assert steadiness(series, column=name, dip_fraction=0.7).dip_count == 0
+
+
+def test_histogram_and_cdf(capture):
+    series, _ = leg(capture)
+    name = [c for c in series.columns if c.startswith("Mellanox")][0]
+    hist = histogram(series, column=name, bin_width_gbps=0.2)
+    # 0.8, 0.64, 0.96, 0.8 Gbit/s
+    assert hist.to_dicts() == [
+        {"bin_start_gbps": 0.6, "bin_end_gbps": 0.8, "samples": 1, "seconds": 1.0, "share": 0.25},
+        {"bin_start_gbps": 0.8, "bin_end_gbps": 1.0, "samples": 3, "seconds": 3.0, "share": 0.75},
+    ]
+    curve = cdf(series, column=name)
+    assert curve["gbps"].to_list() == pytest.approx([0.64, 0.8, 0.8, 0.96])
+    assert curve["share"].to_list() == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    with pytest.raises(OptionError, match="bin_width_gbps"):
+        histogram(series, column=name, bin_width_gbps=-1)
+
+
+def test_default_bin_width_is_round_and_bounded(capture):
+    series, _ = leg(capture)
+    hist = histogram(series)
+    width = hist["bin_end_gbps"][0] - hist["bin_start_gbps"][0]
+    mantissa = width / 10 ** math.floor(math.log10(width))
+    assert round(mantissa, 6) in (1, 2, 5)
+    assert 1 <= hist.height <= 50
+    assert hist["samples"].sum() == 4 and hist["share"].sum() == pytest.approx(1.0)
+
+
+def test_gap_is_reported_and_integrated_over_its_length(tmp_path):
+    offsets = [0, 1, 2, 3, 6, 7, 8]  # samples at 4 and 5 s are missing
+    capture = load_log(
+        tmp_path,
+        {rf"{NIC}\Bytes Sent/sec": [None, 0, 100 * MB, 100 * MB, 100 * MB, 100 * MB, 0]},
+        offsets_s=offsets,
+    )
+    series, nics = leg_series(capture, host="HV01", direction="sent", start=at(0.5), end=at(7.5))
+    assert series.filter(pl.col("gap"))["time"].to_list() == [at(6)]
+    table = nic_bytes(capture, nics, direction="sent", start=at(0.5), end=at(7.5))
+    assert table["bytes"][0] == pytest.approx(100 * MB * 6)  # the 3 s interval counts 3 s
+
+
+def test_blank_values_count_as_missing_time(tmp_path):
+    capture = load_log(tmp_path, {rf"{NIC}\Bytes Sent/sec": [None, 0, 100 * MB, None, 100 * MB, 0]})
+    _, nics = leg_series(capture, host="HV01", direction="sent", start=at(0.5), end=at(5))
+    table = nic_bytes(capture, nics, direction="sent", start=at(0.5), end=at(5))
+    assert table["bytes"][0] == pytest.approx(200 * MB)
+    assert table["missing_s"][0] == pytest.approx(1.0)
+
+
+def test_bytes_total_only_stands_in_for_the_direction(tmp_path):
+    capture = load_log(tmp_path, {rf"{NIC}\Bytes Total/sec": [None, 0, 100 * MB, 100 * MB, 0]})
+    series, nics = leg_series(capture, host="HV01", direction="received", start=at(0.5), end=at(4))
+    table = nic_bytes(capture, nics, direction="received", start=at(0.5), end=at(4))
+    assert table["bytes"][0] == pytest.approx(200 * MB)
+    assert table["counter"][0] == "Bytes Total/sec"
+
+
+def test_unknown_direction_is_refused(capture):
+    with pytest.raises(OptionError, match="direction"):
+        leg_series(capture, host="HV01", direction="sideways", start=at(0), end=at(1))

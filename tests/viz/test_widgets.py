@@ -1,0 +1,181 @@
+"""The notebook views: set widget values as a user would and check what the views then hold,
+on the bundled sample tests and their ground truth."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+import kit
+from kit.sample import bundled_labels, bundled_tests
+from kit.sample.generator import BUNDLED
+from kit.viz import widgets
+
+TESTS = bundled_tests()
+SIDE = TESTS["smb-2x10g-jumbo-55gb"]
+
+
+def truth(name: str) -> dict:
+    return json.loads((TESTS[name] / "truth.json").read_text())
+
+
+def datasets(chart) -> list[list[dict]]:
+    """The data rows a JupyterChart currently shows."""
+    return list(chart.spec["datasets"].values())
+
+
+def times(chart) -> list[int]:
+    """Epoch-ms times of the throughput rows a chart shows."""
+    return [row["time"] for rows in datasets(chart) for row in rows if "gbps" in row]
+
+
+@pytest.fixture(scope="module")
+def side_analysis() -> kit.Analysis:
+    return kit.analyze(
+        kit.load(SIDE, progress=False),
+        events=kit.read_events(SIDE / "events" / "HV01-vmms-admin.xml"),
+        topology=kit.read_topology(SIDE / "topology"),
+        pings=kit.read_pings(SIDE / "pings" / "ping-linux.txt"),
+    )
+
+
+def test_every_bundled_scenario_is_offered_with_its_labels():
+    assert list(TESTS) == [s.name for s in BUNDLED]
+    labels = bundled_labels()
+    assert labels["smb-2x10g-mixed-mtu-55gb"]["mtu"] == "9000+1500"
+    assert labels["tcp-1x10g-jumbo-highperf-55gb"]["power_plan"] == "High performance"
+    assert labels["drain-6x9gb-smb-2x10g"]["migrations"] == 6
+
+
+def test_explorer_follows_the_test_the_migration_and_the_window():
+    explorer = widgets.Explorer()
+    first = truth("smb-multichannel-2x10g")["migrations"][0]
+    assert explorer.summary["duration_s"] == pytest.approx(first["duration_s"], abs=1.0)
+    assert explorer.summary["active_cores"] == len(first["busy_receive_cores"]["HV02"])
+    assert "<div" in explorer.cards.value and explorer.histogram.spec is not None
+
+    explorer.test.value = TESTS["tcp-1x10g-mtu1500-55gb"]
+    tcp = truth("tcp-1x10g-mtu1500-55gb")["migrations"][0]
+    assert explorer.summary["duration_s"] == pytest.approx(tcp["duration_s"], abs=1.0)
+    assert explorer.summary["transport"] == "tcp" and explorer.summary["active_cores"] == 1
+    assert explorer.summary["mtu"] == 1500
+    shown = times(explorer.chart)
+    start, end = explorer.span
+    assert min(shown) >= start.timestamp() * 1000 and max(shown) <= end.timestamp() * 1000
+
+    options = [t for _, t in explorer.window.options]
+    explorer.window.value = (options[0], options[-1])  # the whole capture
+    assert len(times(explorer.chart)) > len(shown)
+
+    explorer.measure.value = True  # the whole capture as one migration
+    assert explorer.chosen.window.method == "given"
+    assert explorer.summary["duration_s"] == pytest.approx((options[-1] - options[0]).total_seconds(), abs=0.01)
+    assert explorer.summary["gb_moved"] == pytest.approx(tcp["bytes_total"] / 1e9, rel=0.01)
+
+
+def test_explorer_nic_and_direction_choice():
+    explorer = widgets.Explorer(TESTS["smb-2x10g-jumbo-55gb"])
+    assert len(explorer.nics.value) == 3
+    nics = {row["nic"] for rows in datasets(explorer.chart) for row in rows if "nic" in row}
+    assert len(nics) == 3
+    explorer.nics.value = explorer.nics.options[:1]
+    nics = {row["nic"] for rows in datasets(explorer.chart) for row in rows if "nic" in row}
+    assert nics == {explorer.nics.options[0]}
+    explorer.nics.value = ()
+    assert explorer.chart.spec is None and "at least one NIC" in explorer.messages.value
+    explorer.host.value = "HV02"
+    explorer.direction.value = "received"
+    assert len(explorer.nics.value) == 3 and explorer.chart.spec is not None and explorer.messages.value == ""
+
+
+def test_explorer_reports_bad_files_instead_of_raising(tmp_path):
+    explorer = widgets.Explorer()
+    explorer.paths.value = str(tmp_path / "missing.csv")
+    explorer.load.click()
+    assert "kit-error" in explorer.messages.value
+    assert explorer.summary["transport"] == "smb"  # the open test stays
+
+
+def test_explorer_on_a_drain_lists_every_migration():
+    explorer = widgets.Explorer(TESTS["drain-6x9gb-smb-2x10g"])
+    assert len(explorer.migration.options) == 6
+    before = explorer.span
+    explorer.migration.value = 5
+    assert explorer.span[0] > before[0]
+    assert explorer.chosen.window.vm == "VM06"
+
+
+def test_comparison_table_rows_and_facets():
+    comparison = widgets.Comparison()
+    assert set(comparison.table["run"]) == set(TESTS)
+    assert comparison.table.height == len(TESTS) - 1 + 6  # the drain has six migrations
+    durations = dict(zip(comparison.table["run"], comparison.table["duration_s"]))
+    for name in ("tcp-1x10g-mtu1500-55gb", "tcp-1x10g-jumbo-highperf-55gb", "smb-2x10g-jumbo-55gb"):
+        assert durations[name] == pytest.approx(truth(name)["migrations"][0]["duration_s"], abs=1.0)
+    assert "facet" in comparison.histogram.spec
+
+    comparison.runs.value = ("tcp-1x10g-mtu1500-55gb", "tcp-1x10g-jumbo-highperf-55gb")
+    comparison.by.value = "power_plan"
+    assert comparison.table.height == 2
+    rows = {row["power_plan"] for rows in datasets(comparison.chart) for row in rows if "power_plan" in row}
+    assert rows == {"Balanced", "High performance"}
+    comparison.overlay.value = True
+    assert "facet" not in comparison.histogram.spec
+    comparison.by.value = "transport"  # also a figure's name: the label column is transport_label
+    assert "transport_label" in comparison.table.columns and comparison.chart.spec is not None
+
+
+def test_core_explorer_selector_and_click():
+    name = "tcp-1x10g-mtu1500-55gb"
+    busy = truth(name)["migrations"][0]["busy_receive_cores"]["HV02"]
+    view = widgets.CoreExplorer(kit.analyze(kit.load(TESTS[name], progress=False)))
+    assert view.host.value == "HV02" and list(view.core.value) == busy
+    assert view.cores["saturated"].to_list() == [True]
+    cells = {row["core"] for rows in datasets(view.heatmap) for row in rows if "core" in row}
+    assert cells == set(busy)
+
+    view.core.value = (0, 1, 2)
+    cells = {row["core"] for rows in datasets(view.heatmap) for row in rows if "core" in row}
+    assert cells == {0, 1, 2} and view.cores["core"].to_list() == [0, 1, 2]
+
+    view.bars._vl_selections = {"core": {"value": {"core": [5], "vlPoint": {"or": [{"core": 5}]}}, "store": []}}  # a click
+    assert view.core.value == (5,)
+    view.active_only.click()
+    assert list(view.core.value) == busy
+    view.host.value = "HV01"
+    assert list(view.core.value) == truth(name)["migrations"][0]["busy_send_cores"]["HV01"]
+
+
+def test_multichannel_audit_names_the_nic_outside_the_lm_networks(side_analysis):
+    audit = widgets.MultichannelAudit(side_analysis)
+    facts = truth("smb-2x10g-jumbo-55gb")["side_inputs"]["topology"]
+    [unexpected] = facts["unexpected_nics"]
+    sent = audit.table.filter(audit.table["direction"] == "sent")
+    configured = dict(zip(sent["instance"], sent["configured"]))
+    assert configured[unexpected] is False and sum(configured.values()) == 1
+    assert any(facts["nics"][unexpected]["name"] in f for f in audit.findings)
+    assert "Findings" in audit.view.value and audit.chart.spec is not None
+    audit.host.value = "HV02"
+    assert "received" in json.dumps(audit.chart.spec["title"] if "title" in audit.chart.spec else audit.chart.spec)
+
+
+def test_blackout_view_bounds_and_zoom(side_analysis):
+    view = widgets.BlackoutView(side_analysis)
+    migration = truth("smb-2x10g-jumbo-55gb")["migrations"][0]
+    assert view.combined.method == "event-20415"
+    assert view.combined.lower_s <= migration["blackout_s"] <= view.combined.upper_s
+    assert [why.split(":")[0] for why in view.combined.lacking] == ["tail-burst"]
+    assert "tail-burst" in view.view.value and "No topology given" not in view.view.value
+    for row in view.methods.iter_rows(named=True):
+        assert row["lower_s"] <= migration["blackout_s"] + 1e-9
+        assert row["upper_s"] is None or migration["blackout_s"] <= row["upper_s"] + 1e-9
+    assert {"event-20415", "is-blackout", "ping-gap", "vnic-gap"} <= set(view.methods["method"])
+    kinds = {m["kind"] for m in view.marks()}
+    assert kinds == {"pass", "blackout"}
+    whole = times(view.chart)
+    view.zoom.value = "blackout"
+    assert len(times(view.chart)) < len(whole)
+    blackout_start = datetime.fromisoformat(migration["blackout_start_utc"].replace("Z", "+00:00")).timestamp() * 1000
+    assert min(times(view.chart)) <= blackout_start <= max(times(view.chart))
