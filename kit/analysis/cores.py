@@ -23,7 +23,7 @@ import polars as pl
 from kit.analysis.results import CoreSummary, HotCore
 from kit.identity import nic_key_of
 from kit.inputs.capture import Capture
-from kit.inputs.timebase import TIME, inside, overlaps, rows_where
+from kit.inputs.timebase import TIME, amount, inside, overlaps, rows_where
 from kit.vocabulary import (
     CPU_OBJECTS,
     DPC_TIME,
@@ -229,7 +229,7 @@ def _cost(window: pl.DataFrame, cores: pl.DataFrame, processor: list[str]) -> di
 
     def excess(prefix: str, baseline: dict[int, float]) -> pl.Expr:
         terms = [
-            ((pl.col(f"{prefix}{SEP}{core}") - level).clip(0) * pl.col("dt_s")).sum()
+            amount((pl.col(f"{prefix}{SEP}{core}") - level).clip(0)).sum()
             for core, level in baseline.items()
             if f"{prefix}{SEP}{core}" in present
         ]

@@ -324,3 +324,15 @@ def test_traffic_covers_the_whole_capture(sample):
     moved = (sent["total_bytes_s"] * sent["dt_s"]).sum()
     totals = full["nic_totals"]["HV01"]
     assert moved == pytest.approx(sum(t["bytes_sent"] for t in totals.values()), rel=1e-9)
+
+
+def test_a_destination_known_only_from_its_traffic_is_named(sample):
+    """Issue 12/13: with no live-migration instance logged on HV02 its role comes from its bytes."""
+    capture = kit.load(SAMPLE, cache_results=False, progress=False)
+    keep = capture.catalog.filter(
+        ~((pl.col("host") == "HV02") & (pl.col("object_en") == "Hyper-V VM Live Migration"))
+    )["column"].to_list()
+    migration = analyze(capture.select(keep)).migrations[0]
+    assert (migration.window.source, migration.window.destination) == ("HV01", "HV02")
+    assert migration.window.method == "counters" and migration.destination_leg.host == "HV02"
+    assert "HV01 → HV02" in migration.label and item(migration)["destination"] == "HV02"

@@ -1,5 +1,7 @@
 """Several files at once, the Parquet cache, the capture API and progress."""
 
+import io
+
 import polars as pl
 import pytest
 
@@ -105,3 +107,30 @@ def test_progress_can_be_forced_or_silenced(write, capsys):
     assert "loading" in capsys.readouterr().err
     kit.load(path, progress=False, cache_results=False)
     assert capsys.readouterr().err == ""
+
+
+def test_an_open_file_loads_like_its_path(write):
+    path = host_file(write, "HV01.csv", SRC, 0, [1, 2, 3])
+    by_path = kit.load(path, cache_results=False)
+    with open(path, "rb") as handle:
+        by_stream = kit.load(handle, cache_results=False)
+    assert by_stream.data.equals(by_path.data)
+    assert by_stream.sources[0].path == str(path) and set(by_stream.catalog["source"]) == {str(path)}
+    text = io.StringIO(path.read_text(encoding="utf-8"))
+    assert kit.load(text, cache_results=False).sources[0].path == "<stream>"
+
+
+def test_a_broken_stream_is_named_in_the_error(write):
+    stream = io.BytesIO(b"not,a,counter,log\n1,2,3,4\n")
+    stream.name = "upload.csv"
+    with pytest.raises(kit.KitError, match=r"^upload\.csv, line 1: unknown format"):
+        kit.load(stream, cache_results=False)
+
+
+def test_the_format_can_be_asked_for(write):
+    path = host_file(write, "HV01.csv", SRC, 0, [1, 2])
+    assert kit.load(path, format="pdh", cache_results=False).sources[0].format == "pdh-csv"
+    with pytest.raises(kit.KitError, match="not that of the powershell format"):
+        kit.load(path, format="powershell", cache_results=False)
+    with pytest.raises(OptionError, match="unknown format 'blg'.*pdh, powershell"):
+        kit.load(path, format="blg")
