@@ -290,11 +290,15 @@ def _describe_migration(m: Migration) -> str:
             f"p99 {_g(gbps(s.p99_bytes_s))}, peak {_g(gbps(s.peak_bytes_s))} Gbit/s"
         )
         memory = m.vm_memory_gb / w.duration_s if m.vm_memory_gb and w.duration_s else None
-        link = None if t.link_bits_s is None else t.link_bits_s / 1e9
-        lines.append(
-            f"  {_g(t.pct_of_link)} % of the {_g(link)} Gbit/s link, {_g(t.pct_of_ceiling)} % of the "
-            f"MTU {t.mtu} ceiling ({t.mtu_basis})" + (f"; VM memory {_g(memory)} GB/s" if memory else "")
+        link = (
+            f"{_g(t.pct_of_link)} % of the {_g(t.link_bits_s / 1e9)} Gbit/s link" if t.link_bits_s is not None
+            else "link speed unknown (a carrying NIC logged no Current Bandwidth)"
         )
+        ceiling = (
+            f"{_g(t.pct_of_ceiling)} % of the MTU {t.mtu} ceiling ({t.mtu_basis})" if t.pct_of_ceiling is not None
+            else "no TCP ceiling (RDMA)" if m.transport == "smb-direct" else "ceiling unknown"
+        )
+        lines.append(f"  {link}, {ceiling}" + (f"; VM memory {_g(memory)} GB/s" if memory else ""))
         steady = t.steadiness
         if steady.plateau_bytes_s is not None:
             lines.append(
@@ -329,7 +333,8 @@ def _describe_migration(m: Migration) -> str:
         lines.append(
             f"  cores {leg.host} ({leg.role}): {c.active_count} active {list(c.active)}"
             + (f" (expected {expected})" if expected is not None else "")
-            + f", effective {_g(c.effective)}, hottest {hot or '?'}; "
+            + (f", effective {_g(c.effective)}" if c.effective is not None else ", effective none (no active core)")
+            + f", hottest {hot or '?'}; "
             f"{_g(c.cpu_s_per_gb)} CPU-s/GB ({_g(c.network_cpu_s_per_gb)} in DPC + interrupt)"
         )
     lines += [f"  ! {f.text}" for f in m.findings]

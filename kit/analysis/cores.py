@@ -172,7 +172,9 @@ def core_spread(
     Returns ``(cores, summary)``. ``cores``: per core the means of every key [%], ``baseline_pct``
     and ``excess_pct`` (network_pct over idle [%]), ``peak_network_pct`` [%], ``share`` of the
     excess [1], ``active``, ``saturated``. ``summary``: :class:`~kit.analysis.results.CoreSummary`
-    (effective cores: the inverse Herfindahl 1 / Σ share² and exp of the Shannon entropy; hottest:
+    (effective cores: the inverse Herfindahl 1 / Σ share² and exp of the Shannon entropy of the
+    excess over idle, only where some core is active — on a host whose cores stayed idle there is
+    no spread to measure and they are None; hottest:
     the top 3 by network_pct; CPU cost: core-seconds over idle in the window [s] and per GB [s/GB]).
     """
     data = [c for c in frame.columns if SEP in c]
@@ -244,6 +246,7 @@ def _summary(
 ) -> CoreSummary:
     shares = cores["share"].drop_nulls()
     positive = shares.filter(shares > 0)
+    spread = bool(cores["active"].any())  # the excess of idle cores is noise, not a spread
     hot_keys = [k for k in ("label", "network_pct", "dpc_pct", "interrupt_pct", "processor_pct", "root_vp_run_pct")
                 if k in cores.columns]
     hottest = cores.sort("network_pct", descending=True, nulls_last=True).head(3).select("core", *hot_keys)
@@ -256,8 +259,8 @@ def _summary(
     return CoreSummary(
         cores=cores.height,
         active=tuple(cores.filter(pl.col("active"))["core"].to_list()),
-        effective=1 / (shares**2).sum() if shares.len() and (shares**2).sum() else None,
-        effective_shannon=math.exp(-(positive * positive.log()).sum()) if positive.len() else None,
+        effective=1 / (shares**2).sum() if spread and shares.len() and (shares**2).sum() else None,
+        effective_shannon=math.exp(-(positive * positive.log()).sum()) if spread and positive.len() else None,
         hottest=tuple(HotCore(**row) for row in hottest.to_dicts()),
         saturated=tuple(cores.filter(pl.col("saturated"))["core"].to_list()),
         saturated_root_vps=tuple(root_hot),

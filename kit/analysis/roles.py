@@ -19,6 +19,7 @@ import polars as pl
 
 from kit.analysis.nics import moved, traffic_hosts
 from kit.analysis.results import Leg, LiveMigrationBytes, Window
+from kit.analysis.throughput import mostly_rdma
 from kit.inputs.capture import Capture
 from kit.inputs.timebase import amount, overlaps
 from kit.vocabulary import (
@@ -90,16 +91,15 @@ def transport(legs: tuple[Leg, ...], given: str | None, sent: LiveMigrationBytes
     ``nics`` or ``unknown``)."""
     if given:
         return given, "given"
-    rdma = sum(leg.nics["rdma_bytes"].fill_null(0).sum() for leg in legs)
-    wire = sum(leg.bytes for leg in legs)
-    mostly_rdma = wire > 0 and rdma > wire / 2
+    directed = [leg.nics.filter(pl.col("carried")) for leg in legs if leg.direction]
+    rdma = mostly_rdma(pl.concat(directed)) if directed else False
     if (sent.compression or 0) > 0:
         return "compression", "counters"
     if (sent.smb or 0) > 0:
-        return ("smb-direct" if mostly_rdma else "smb"), "counters"
+        return ("smb-direct" if rdma else "smb"), "counters"
     if (sent.tcp or 0) > 0:
         return "tcp", "counters"
-    if mostly_rdma:
+    if rdma:
         return "smb-direct", "rdma"
     carrying = max((leg.nics.filter(pl.col("carried") & (pl.col("kind") == "physical")).height for leg in legs), default=0)
     if carrying >= 2:

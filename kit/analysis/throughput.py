@@ -338,7 +338,7 @@ def nic_rates(series: pl.DataFrame, nics: pl.DataFrame) -> pl.DataFrame:
     """``nics`` (:func:`nic_bytes`) with the ``mean_bytes_s`` and ``peak_bytes_s`` of each NIC's
     rate over the transfer samples [bytes/s] (null for a NIC not in ``series``), and the mean as
     ``pct_of_link`` (of its Current Bandwidth / 8) and ``pct_of_ceiling`` (of the L2 ceiling at its
-    MTU) [%]."""
+    MTU; null for a NIC whose bytes went mostly over RDMA, which no TCP ceiling bounds) [%]."""
     rates = [
         {"instance": name, "mean_bytes_s": stats.mean_bytes_s, "peak_bytes_s": stats.peak_bytes_s}
         for name in nics["instance"].to_list() if name in series.columns
@@ -346,15 +346,21 @@ def nic_rates(series: pl.DataFrame, nics: pl.DataFrame) -> pl.DataFrame:
     ]
     frame = pl.DataFrame(rates, schema={"instance": pl.String, "mean_bytes_s": pl.Float64, "peak_bytes_s": pl.Float64})
     link, mean = pl.col("link_bits_s"), pl.col("mean_bytes_s")
+    tcp = pl.col("rdma_bytes").fill_null(0) <= pl.col("bytes") / 2  # RDMA bytes have no TCP/MTU ceiling
     return nics.join(frame, on="instance", how="left", maintain_order="left").with_columns(
         pct_of_link=pl.when(link > 0).then(100 * mean / (link / 8)),
-        pct_of_ceiling=pl.when(link > 0).then(100 * mean / l2_ceiling_bytes_s(link, pl.col("mtu"))),
+        pct_of_ceiling=pl.when((link > 0) & tcp).then(100 * mean / l2_ceiling_bytes_s(link, pl.col("mtu"))),
     )
 
 
 def migration_throughput(legs: tuple[Leg, ...], *, duration_s: float) -> Throughput:
     """The headline throughput of a migration from its legs: the source's (else the first leg's)
-    carrying NICs, against the Σ of their links and L2 ceilings (domain §6)."""
+    carrying NICs, against the Σ of their links and L2 ceilings (domain §6).
+
+    The link is unknown (None) when a carrying NIC logged no ``Current Bandwidth``; bytes that
+    went over RDMA are compared with the link only, never with the TCP/MTU ceiling (a leg
+    mostly RDMA has no ``pct_of_ceiling``).
+    """
     primary = next((leg for leg in legs if leg.role == "source"), legs[0] if legs else None)
     if primary is None:
         empty = RateStats(None, None, None, None, None, None, 0.0, 0)
@@ -362,8 +368,11 @@ def migration_throughput(legs: tuple[Leg, ...], *, duration_s: float) -> Through
                           None, None, None, None, None, None)
     carried = primary.nics.filter(pl.col("carried"))
     bytes_moved = carried["bytes"].sum()
-    link = carried["link_bits_s"].sum() if carried.height else None
-    ceiling = sum(l2_ceiling_bytes_s(r["link_bits_s"], r["mtu"]) for r in carried.iter_rows(named=True) if r["link_bits_s"])
+    known = carried.height > 0 and carried["link_bits_s"].null_count() == 0
+    link = carried["link_bits_s"].sum() if known else None
+    ceiling = carried.select(l2_ceiling_bytes_s(pl.col("link_bits_s"), pl.col("mtu")).sum()).item() if known else None
+    if mostly_rdma(carried):
+        ceiling = None
     mean = primary.stats.mean_bytes_s
     return Throughput(
         host=primary.host,
@@ -379,3 +388,9 @@ def migration_throughput(legs: tuple[Leg, ...], *, duration_s: float) -> Through
         mtu=carried["mtu"][0] if carried.height else None,
         mtu_basis=carried["mtu_basis"][0] if carried.height else None,
     )
+
+
+def mostly_rdma(nics: pl.DataFrame) -> bool:
+    """Whether over half the bytes of ``nics`` (rows of :func:`nic_bytes`) went over RDMA."""
+    total = nics["bytes"].sum()
+    return bool(total) and nics["rdma_bytes"].fill_null(0).sum() > total / 2

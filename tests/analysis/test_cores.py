@@ -93,6 +93,14 @@ def test_without_idle_samples_the_raw_load_is_used(capture):
     assert summary.effective == pytest.approx(expected)
 
 
+def test_idle_cores_have_no_effective_count(capture):
+    """Issue 13 §7: a host whose cores stayed idle printed "0 active [], effective 4.71"."""
+    frame = core_frame(capture, "HV02")
+    _cores, summary = core_spread(frame, span=(at(8), at(11)), idle=[(at(3), at(7))])
+    assert summary.active == () and summary.baseline == "idle"
+    assert summary.effective is None and summary.effective_shannon is None
+
+
 def test_core_matrix_is_long(capture):
     matrix = core_matrix(core_frame(capture, "HV02"), labels=core_labels(capture, "HV02"))
     assert matrix.columns == ["time", "core", "value", "label"]

@@ -7,6 +7,7 @@ import math
 import polars as pl
 import pytest
 
+import kit
 from kit.analysis.throughput import (
     cdf,
     histogram,
@@ -15,6 +16,7 @@ from kit.analysis.throughput import (
     rate_stats,
     steadiness,
 )
+from kit.cli import describe_analysis
 from kit.errors import OptionError
 from tests.handmade import at, load_log
 
@@ -153,3 +155,27 @@ def test_bytes_total_only_stands_in_for_the_direction(tmp_path):
 def test_unknown_direction_is_refused(capture):
     with pytest.raises(OptionError, match="direction"):
         leg_series(capture, host="HV01", direction="sideways", start=at(0), end=at(1))
+
+
+def two_nics(tmp_path, *, second_speed: bool):
+    """Two 10 GbE NICs each sending 1 GB/s for 8 s; the second logs Current Bandwidth or not."""
+    first, second = NIC, r"\\HV01\Network Interface(Mellanox ConnectX-4 Lx Ethernet Adapter _2)"
+    sent = [None, 0.0, *[1e9] * 8, 0.0, 0.0]
+    columns = {rf"{first}\Bytes Sent/sec": sent, rf"{second}\Bytes Sent/sec": sent,
+               rf"{first}\Current Bandwidth": [10e9] * 12}
+    if second_speed:
+        columns[rf"{second}\Current Bandwidth"] = [10e9] * 12
+    return load_log(tmp_path, columns)
+
+
+@pytest.mark.parametrize("second_speed", [True, False])
+def test_percent_of_link_is_over_every_carrying_nic_or_unknown(tmp_path, second_speed):
+    """Issue 13 §5: with one NIC's speed missing the kit said 192 % of a 10 Gbit/s link."""
+    capture = two_nics(tmp_path, second_speed=second_speed)
+    migration = kit.analyze(capture, windows=[(at(0.5), at(10.5))]).migrations[0]
+    t = migration.throughput
+    if second_speed:
+        assert t.link_bits_s == 20e9 and t.pct_of_link == pytest.approx(100 * 2e9 / 2.5e9)
+    else:
+        assert t.link_bits_s is None and t.pct_of_link is None and t.pct_of_ceiling is None
+        assert "link speed unknown" in describe_analysis(kit.analyze(capture, windows=[(at(0.5), at(10.5))]))

@@ -98,6 +98,8 @@ def read_events(
     (``"+01:00"``, minutes east of UTC, or a ``timedelta``); XML and EVTX times are UTC already.
     A file given by name that is not an event export raises
     :class:`~kit.errors.UnsupportedFormatError`; one found in a folder is reported and left out.
+    An empty export is normal (``wevtutil qe`` writes nothing when no event matched): it adds an
+    ``empty-export`` warning and no events.
     """
     minutes = None if utc_offset is None else offset_minutes(utc_offset)
     frames, warnings, sources = [], [], []
@@ -122,6 +124,14 @@ def _read_file(
 ) -> tuple[pl.DataFrame, list[LoadWarning], EventSource]:
     with path.open("rb") as handle:
         head = handle.read(len(EVTX_MAGIC))
+        empty = not (head + handle.read(1 << 16)).strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe")
+    if empty and path.stat().st_size <= 1 << 16:
+        warning = LoadWarning(
+            str(path), "empty-export",
+            "the export holds no event (wevtutil qe writes nothing when no event matched the query): "
+            "no events from this file",
+        )
+        return pl.DataFrame(schema=_RAW), [warning], EventSource(str(path), "empty", "none", 0, "utc")
     if head == EVTX_MAGIC:
         frame, warnings = _read_evtx(path)
         return frame, warnings, EventSource(str(path), "evtx", "binary", frame.height, "utc")

@@ -303,3 +303,16 @@ def test_event_table_schema():
          "blackout_s": pl.Float64, "blackout_resolution_s": pl.Float64, "message": pl.String, "source": pl.String,
          "record": pl.Int64, "line": pl.Int64}
     )
+
+
+def test_an_empty_export_among_others_is_a_warning_not_a_refusal(tmp_path):
+    """Issue 13 §9: wevtutil qe … /f:xml of a host with no matching event writes nothing."""
+    (tmp_path / "HV02-vmms.xml").write_bytes(b"")
+    good = tmp_path / "HV01-vmms.xml"
+    good.write_bytes((DATA / "vmms-admin.xml").read_bytes())
+    events = read_events([good, tmp_path / "HV02-vmms.xml"])
+    assert events.blackouts().height > 0
+    [warning] = [w for w in events.warnings if w.code == "empty-export"]
+    assert warning.source == str(tmp_path / "HV02-vmms.xml") and "no event matched" in warning.message
+    alone = read_events(tmp_path / "HV02-vmms.xml")
+    assert alone.table.is_empty() and [w.code for w in alone.warnings] == ["empty-export"]
