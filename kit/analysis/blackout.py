@@ -15,10 +15,12 @@ value whatever happened between two samples, never a precision the sampling cann
 * ``final-pass``: the VM is paused while the final pass copies its dirty pages
   (``Transfer pass: Dirty Page Count`` × 4096 B), which takes at least their bytes ÷ the fastest
   the source's NICs can send (Σ ``Current Bandwidth`` / 8, × the compression ratio): a lower
-  bound.
+  bound — only for a pass *proven* final (:func:`transfer_passes`): the last pass seen is often
+  not the last pass, the short last ones falling between samples.
 * ``tail-burst``: the same from the NIC trace alone, when the last burst is set apart from the
-  rest by at least one idle sample (so it holds only the final pass): its bytes ÷ the fastest
-  rate. At coarse sampling the final pass merges with the earlier ones and this method says so.
+  rest by at least one idle sample and holds only the proven final pass (the pass before it was
+  last seen before the burst): its bytes ÷ the fastest rate. At coarse sampling the final pass
+  merges with the earlier ones and this method says so.
 * ``vnic-gap``: the VM's ``Hyper-V Virtual Network Adapter`` traffic stops on the source and
   resumes on the destination. With ``s_k`` the last source sample with traffic and ``d_j`` the
   first destination sample with traffic (on the source's clock), the blackout lies inside
@@ -30,15 +32,16 @@ value whatever happened between two samples, never a precision the sampling cann
   run (+ the timestamps' resolution and the round trip): an upper bound; the lost probes span at
   least (lost − 1) × interval, less ``network_relearn_s`` for the blackout: a lower bound.
 
-:func:`estimate_blackout` combines them: the event wins when present (a note says if the other
-methods disagree with it); otherwise the intersection of the intervals, or, when they do not
-overlap, the tightest one with a note.
+:func:`estimate_blackout` combines them: the event wins when present (a note names each method
+whose interval excludes it); otherwise the intersection of the intervals, or, when they do not
+overlap, the tightest one with a note that names the methods that disagree and their intervals.
+Every interval is ordered (lower ≤ upper).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -65,6 +68,7 @@ from kit.vocabulary import (
 
 PAGE_BYTES = 4096
 """Hyper-V memory page. [bytes]"""
+_FINAL_BASIS = {"is-blackout": "'Is blackout' read 1 in it", "after-transfer": "read after the transfer ended"}
 IDLE_SHARE = 0.1
 """A NIC sample below this share of the plateau is idle (separates the tail burst). [1]"""
 NETWORK_RELEARN_S = 1.0
@@ -72,10 +76,10 @@ NETWORK_RELEARN_S = 1.0
 EVENT_SLACK_S = 60.0
 """Events and pings this far outside the window still count for it (other clocks). [s]"""
 PASSES_SCHEMA = {
-    "number": pl.Int64, "seen": pl.Boolean, "first_seen": TIME,
+    "number": pl.Int64, "seen": pl.Boolean, "first_seen": TIME, "last_seen": TIME,
     "start": TIME, "start_resolution_s": pl.Float64, "duration_s": pl.Float64,
     "dirty_pages": pl.Int64, "page_bytes": pl.Float64, "bytes": pl.Float64, "memory_bytes": pl.Float64,
-    "final": pl.Boolean, "converging": pl.Boolean,
+    "blackout_seen": pl.Boolean, "final": pl.Boolean, "final_basis": pl.String, "converging": pl.Boolean,
 }
 _TRANSPORT_RATES = (LM_SMB_SENT_RATE, LM_TCP_SENT_RATE, LM_COMPRESSED_SENT_RATE)
 
@@ -85,54 +89,84 @@ def transfer_passes(capture: Capture, window: Window) -> pl.DataFrame:
 
     One row per pass 1 … the last pass number seen (:data:`PASSES_SCHEMA`): ``seen`` (a sample
     fell in it; passes shorter than an interval can slip between samples and have only their
-    number), ``first_seen`` (first sample of it [UTC]), ``start`` (midpoint between the sample
-    before and ``first_seen`` [UTC]) ± ``start_resolution_s`` [s], ``duration_s`` (to the next seen
-    pass's start [s]; null for the last), ``dirty_pages`` (``Transfer pass: Dirty Page Count``:
-    pages the pass copies [count]), ``page_bytes`` (× 4096 [bytes]), ``bytes`` / ``memory_bytes``
-    (transport / ``Memory Walker: Bytes Read/sec`` integrated over the sample intervals that end
-    in the pass: an interval that spans a pass change counts for the later pass [bytes]),
-    ``final`` (the last pass seen), ``converging`` (its pages are fewer than the previous
-    pass's; null for pass 1 or unknown). Empty without the counters.
+    number), ``first_seen`` / ``last_seen`` (its first and last sample [UTC]), ``start``
+    (midpoint between the sample before and ``first_seen`` [UTC]) ± ``start_resolution_s`` [s],
+    ``duration_s`` (to the next seen pass's start [s]; null for the last), ``dirty_pages``
+    (``Transfer pass: Dirty Page Count``: pages the pass copies [count]), ``page_bytes`` (× 4096
+    [bytes]), ``bytes`` / ``memory_bytes`` (transport / ``Memory Walker: Bytes Read/sec``
+    integrated over the sample intervals that end in the pass: an interval that spans a pass
+    change counts for the later pass [bytes]), ``blackout_seen`` (``Transfer Pass: Is blackout``
+    read 1 in one of its samples; null when that counter was not logged), ``converging`` (its pages
+    are fewer than the previous pass's; null for pass 1 or unknown).
+
+    ``final`` says whether the pass is the stop-and-copy one, and ``final_basis`` how that is
+    known. The last pass *seen* need not be the last pass: at 1 s (let alone 5 s) sampling the
+    short last passes fall between samples. So a pass is final (true) only when proven:
+    ``is-blackout`` (a sample of it read Is blackout = 1) or ``after-transfer`` (it was read in a
+    sample taken wholly after the transport counters stopped moving bytes: no pass can follow).
+    It is false when a later pass was seen, and null (unknown) otherwise. Empty without the
+    counters.
     """
     of = lm_columns(capture, window)
     if LM_PASS_NUMBER not in of:
         return pl.DataFrame(schema=PASSES_SCHEMA)
     transport = [of[c] for c in _TRANSPORT_RATES if c in of]
     memory = of.get(LM_MEMORY_READ)
-    columns = [of[LM_PASS_NUMBER], *([of[LM_DIRTY_PAGES]] if LM_DIRTY_PAGES in of else []), *transport,
-               *([memory] if memory else [])]
+    flag = of.get(LM_IS_BLACKOUT)
+    extra = [of[c] for c in (LM_DIRTY_PAGES, LM_IS_BLACKOUT) if c in of]
+    columns = [of[LM_PASS_NUMBER], *extra, *transport, *([memory] if memory else [])]
     frame = capture.timebase.frame(columns, where=overlaps(*window.span) | read_within(*window.span))
     frame = frame.select(
         "time", "prev", "dt_s",
         number=pl.col(of[LM_PASS_NUMBER]).round().cast(pl.Int64),
         pages=pl.col(of[LM_DIRTY_PAGES]) if LM_DIRTY_PAGES in of else pl.lit(None, pl.Float64),
+        flag=pl.col(flag) >= 0.5 if flag else pl.lit(None, pl.Boolean),
+        moving=(pl.sum_horizontal(pl.col(transport).fill_null(0)) > 0) if transport else pl.lit(None, pl.Boolean),
         bytes=_moved(transport), memory=_moved([memory] if memory else []),
     ).filter(pl.col("number").is_not_null())
+    last_moving = frame.filter(pl.col("moving"))["time"].max() if transport else None
+    after = (pl.col("prev") >= last_moving) if last_moving is not None else pl.lit(False)
     seen = (
         frame.filter(pl.col("number") > 0)
         .group_by("number")
         .agg(
-            first_seen=pl.col("time").first(), before=pl.col("prev").first(),
+            first_seen=pl.col("time").first(), last_seen=pl.col("time").last(), before=pl.col("prev").first(),
             dirty_pages=pl.col("pages").drop_nulls().first().round().cast(pl.Int64),
             bytes=pl.col("bytes").sum(), memory_bytes=pl.col("memory").sum(),
+            blackout_seen=pl.col("flag").any() if flag else pl.lit(None, pl.Boolean),
+            after_transfer=after.any(),
         )
     )
     if seen.is_empty():
         return pl.DataFrame(schema=PASSES_SCHEMA)
     numbers = pl.DataFrame({"number": pl.int_range(1, seen["number"].max() + 1, eager=True, dtype=pl.Int64)})
     start = pl.col("before") + (pl.col("first_seen") - pl.col("before")) / 2
+    basis = (
+        pl.when(pl.col("blackout_seen").fill_null(False)).then(pl.lit("is-blackout"))
+        .when(pl.col("after_transfer").fill_null(False)).then(pl.lit("after-transfer"))
+    )
+    later = pl.col("number") < pl.col("number").max()
     passes = numbers.join(seen, on="number", how="left").sort("number").with_columns(
         seen=pl.col("first_seen").is_not_null(),
         start=start,
         start_resolution_s=(pl.col("first_seen") - pl.col("before")).dt.total_microseconds() / 2e6,
         page_bytes=pl.col("dirty_pages").cast(pl.Float64) * PAGE_BYTES,
-        final=pl.col("number") == pl.col("number").max(),
+        final_basis=basis,
+    ).with_columns(
+        final=pl.when(pl.col("final_basis").is_not_null() & ~later).then(True).when(later).then(False),
+        final_basis=pl.when(~later).then("final_basis"),
     )
     next_start = pl.col("start").backward_fill().shift(-1)
     return passes.with_columns(
         duration_s=(next_start - pl.col("start")).dt.total_microseconds() / 1e6,
         converging=pl.col("page_bytes") < pl.col("page_bytes").shift(1),
     ).select(PASSES_SCHEMA.keys()).cast(PASSES_SCHEMA)
+
+
+def final_pass(passes: pl.DataFrame) -> dict | None:
+    """The proven final pass of :func:`transfer_passes` (a row as a dict), or None."""
+    final = passes.filter(pl.col("final").fill_null(False))
+    return final.row(0, named=True) if final.height else None
 
 
 def estimate_blackout(
@@ -184,7 +218,7 @@ def estimate_blackout(
         lambda: _from_event(events, window, slack_s),
         lambda: _from_is_blackout(capture, window),
         lambda: _from_final_pass(capture, window, passes),
-        lambda: _from_tail_burst(capture, window),
+        lambda: _from_tail_burst(capture, window, passes),
         lambda: _from_vnic(capture, window, clock),
         lambda: _from_pings(pings, window, network_relearn_s, slack_s),
     ):
@@ -260,7 +294,14 @@ def _from_is_blackout(capture: Capture, window: Window) -> Found:
 def _from_final_pass(capture: Capture, window: Window, passes: pl.DataFrame) -> Found:
     if passes.is_empty():
         return None, "final-pass: no 'Transfer Pass: Number' counter of this migration on its source"
-    final = passes.filter(pl.col("final")).row(0, named=True)
+    final = final_pass(passes)
+    if final is None:
+        last = passes.filter(pl.col("seen"))["number"].max()
+        return None, (
+            f"final-pass: the last pass seen ({last}) is not proven the final one (no sample of it read "
+            "'Is blackout' = 1 and none was taken after the transfer ended): the final pass may have fallen "
+            "between samples"
+        )
     if final["page_bytes"] is None:
         return None, "final-pass: no 'Transfer pass: Dirty Page Count' of the final pass"
     fastest, how = _fastest(capture, window, passes)
@@ -268,13 +309,13 @@ def _from_final_pass(capture: Capture, window: Window, passes: pl.DataFrame) -> 
         return None, f"final-pass: {how}"
     lower = final["page_bytes"] / fastest
     basis = (
-        f"pass {final['number']} (the last) copied {final['dirty_pages']} dirty pages ({final['page_bytes'] / 1e6:.1f} MB) "
-        f"with the VM paused, at most at {how}: at least {lower:.3f} s"
+        f"pass {final['number']} (the final one: {_FINAL_BASIS[final['final_basis']]}) copied {final['dirty_pages']} "
+        f"dirty pages ({final['page_bytes'] / 1e6:.1f} MB) with the VM paused, at most at {how}: at least {lower:.3f} s"
     )
     return _row("final-pass", lower, None, basis), None
 
 
-def _from_tail_burst(capture: Capture, window: Window) -> Found:
+def _from_tail_burst(capture: Capture, window: Window, passes: pl.DataFrame) -> Found:
     sources = [t.frame for t in host_traffic(capture) if t.host == window.source]
     if not sources:
         return None, "tail-burst: no NIC byte counters of the source host"
@@ -285,20 +326,35 @@ def _from_tail_burst(capture: Capture, window: Window) -> Found:
         return None, "tail-burst: no traffic from the source in the window"
     bursts = spans(
         frame.with_columns(pl.col("sent_bytes_s").fill_null(0)), pl.col("sent_bytes_s") >= IDLE_SHARE * plateau,
-        bytes=amount("sent_bytes_s").sum(), samples=pl.len(),
+        bytes=amount("sent_bytes_s").sum(), samples=pl.len(), begin=pl.col("prev").first(),
     )
     if bursts.height < 2:
         return None, "tail-burst: the final pass is not set apart from the earlier passes at this sampling interval"
+    last = bursts.row(-1, named=True)
+    if not _only_final(passes, last["begin"]):
+        return None, (
+            "tail-burst: the last burst cannot be shown to hold the final pass alone (the pass before it was "
+            "not seen ending before the burst), so its bytes do not bound the blackout"
+        )
     fastest, how = _fastest(capture, window, None)
     if fastest is None:
         return None, f"tail-burst: {how}"
-    last = bursts.row(-1, named=True)
     lower = last["bytes"] / fastest
     basis = (
-        f"the last burst ({last['samples']} sample(s), {last['bytes'] / 1e6:.1f} MB after an idle sample) took at "
-        f"least its bytes at {how}: at least {lower:.3f} s"
+        f"the last burst ({last['samples']} sample(s), {last['bytes'] / 1e6:.1f} MB after an idle sample, all of it "
+        f"the final pass) took at least its bytes at {how}: at least {lower:.3f} s"
     )
     return _row("tail-burst", lower, None, basis), None
+
+
+def _only_final(passes: pl.DataFrame, begin: datetime) -> bool:
+    """Whether every byte after ``begin`` belongs to the proven final pass: the pass before it was
+    seen, and seen for the last time at or before ``begin``."""
+    final = final_pass(passes)
+    if final is None or final["number"] < 2:
+        return False
+    before = passes.filter(pl.col("number") == final["number"] - 1).row(0, named=True)
+    return before["seen"] and before["last_seen"] <= begin
 
 
 def _from_vnic(capture: Capture, window: Window, clock: ClockOffset | None) -> Found:
@@ -381,11 +437,13 @@ def _combine(methods: tuple[BlackoutMethod, ...], lacking: tuple[str, ...]) -> B
     upper = min((m.upper_s for m in others if m.upper_s is not None), default=None)
     event = next((m for m in methods if m.method == "event-20415"), None)
     if event is not None:
+        apart = [m for m in others if event.upper_s < m.lower_s or (m.upper_s is not None and event.lower_s > m.upper_s)]
         note = None
-        if others and (event.upper_s < lower or (upper is not None and event.lower_s > upper)):
+        if apart:
             note = (
-                f"the event's {event.estimate_s:g} s lies outside the {_span(lower, upper)} the counters allow: "
-                "check that the event belongs to this migration and the hosts' clocks"
+                f"the event's {event.estimate_s:g} s lies outside "
+                + ", ".join(f"{m.method}'s {_span(m.lower_s, m.upper_s)}" for m in apart)
+                + ": check that the event belongs to this migration and the hosts' clocks"
             )
         return _taken(out, event, note)
     if upper is None or lower <= upper:
@@ -393,10 +451,13 @@ def _combine(methods: tuple[BlackoutMethod, ...], lacking: tuple[str, ...]) -> B
         estimate = lower if upper is None else (lower + upper) / 2
         basis = f"within {_span(lower, upper)}: " + "; ".join(m.basis for m in others)
         return replace(out, estimate_s=estimate, lower_s=lower, upper_s=upper, method="+".join(binding), basis=basis)
+    high = next(m for m in others if m.lower_s == lower)
+    low = next(m for m in others if m.upper_s == upper)
     tightest = min((m for m in others if m.upper_s is not None), key=lambda m: m.upper_s - m.lower_s)
     note = (
-        f"the methods disagree (no value lies in all their intervals: {', '.join(m.method for m in others)}): "
-        f"the tightest, {tightest.method}, is used"
+        f"the methods disagree: {high.method} allows {_span(high.lower_s, high.upper_s)} but {low.method} "
+        f"{_span(low.lower_s, low.upper_s)}, which do not overlap (one of them rests on a wrong premise, e.g. a "
+        f"pass or event that is not this migration's); the tightest, {tightest.method}, is used"
     )
     return _taken(out, tightest, note)
 
@@ -408,7 +469,12 @@ def _taken(out: Blackout, method: BlackoutMethod, note: str | None) -> Blackout:
 
 
 def _span(lower: float, upper: float | None) -> str:
-    return f"at least {lower:.2f} s" if upper is None else f"{lower:.2f}–{upper:.2f} s"
+    """An interval in words, always ordered. [s]"""
+    if upper is None:
+        return f"at least {lower:.2f} s"
+    if upper < lower:
+        raise ValueError(f"an interval must be ordered: {lower} > {upper}")
+    return f"{lower:.2f}–{upper:.2f} s"
 
 
 # ---------------------------------------------------------------------------------------------
