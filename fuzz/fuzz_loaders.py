@@ -31,10 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "fuzz")]
 
+from common import Tally, drive, fail, main, mutate, versions, where  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import kit  # noqa: E402
-from common import Tally, drive, fail, main, mutate, versions, where  # noqa: E402
 from kit.contract import capture_dict  # noqa: E402
 from kit.errors import OptionError  # noqa: E402
 from tests.io.perfmon.test_accounting import unaccounted  # noqa: E402

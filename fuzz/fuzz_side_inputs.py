@@ -32,17 +32,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "fuzz")]
 
+from common import MUTATIONS, STRUCTURE_MUTATIONS, TOKENS, VALUES, Tally, drive, fail, main, mutate, versions, where  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import kit  # noqa: E402
-from common import (  # noqa: E402
-    MUTATIONS, STRUCTURE_MUTATIONS, TOKENS, VALUES, Tally, drive, fail, main, mutate, versions, where,
-)
 from kit.errors import OptionError  # noqa: E402
-from kit.io.side.events import read_events  # noqa: E402
-from kit.io.side.text import decode_text  # noqa: E402
-from kit.io.side.pings import read_pings  # noqa: E402
 from kit.io.common import split_fields  # noqa: E402
+from kit.io.side.events import read_events  # noqa: E402
+from kit.io.side.pings import read_pings  # noqa: E402
+from kit.io.side.text import decode_text  # noqa: E402
 from kit.io.side.topology import read_topology  # noqa: E402
 
 DATA = ROOT / "tests" / "data"

@@ -217,9 +217,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     try:
-        from kit.viz.html import (
-            write_report,  # charts need altair and vl-convert: only load them here
-        )
+        from kit.viz.html import write_report  # charts need altair and vl-convert: only load them here
     except ImportError as exc:
         raise OptionError(
             f"the report needs the viz extra ({exc.name} is not installed)",

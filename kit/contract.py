@@ -28,6 +28,7 @@ from kit.analysis.results import (
     ClockOffset,
     CoreSummary,
     Leg,
+    LiveMigrationBytes,
     Migration,
     Options,
     Steadiness,
@@ -92,6 +93,9 @@ def migration_dict(m: Migration) -> dict[str, Any]:
         "transport_basis": m.transport_basis,
         "bytes_moved": t.bytes_moved,
         "gb_moved": None if t.bytes_moved is None else t.bytes_moved * GB,
+        "bytes_basis": t.bytes_basis,
+        "nic_bytes": t.nic_bytes,
+        "shared_with": list(t.shared_with),
         "average_gbps": gbps(t.average_bytes_s),
         "mean_gbps": gbps(mean),
         **{f"p{p}_gbps": gbps(stats.percentile(p)) for p in PERCENTILES},
@@ -108,6 +112,7 @@ def migration_dict(m: Migration) -> dict[str, Any]:
         "memory_gb_per_s": m.vm_memory_gb / w.duration_s if m.vm_memory_gb and w.duration_s else None,
         "memory_read_bytes": m.lm_bytes.memory,
         "lm_bytes": m.lm_bytes.transports,
+        "live_migration_counters": _lm(m.lm_bytes),
         "steady": _steady(t.steadiness),
         "nics": [_nic(row, m.channels) for leg in m.legs for row in leg.nics.iter_rows(named=True)],
         "cores": [_cores(leg, m) for leg in m.legs],
@@ -126,6 +131,10 @@ def migration_dict(m: Migration) -> dict[str, Any]:
         "channels": _channels(m.channels),
         "lacking": list(m.lacking),
     }
+
+
+def _lm(lm: LiveMigrationBytes) -> dict[str, Any]:
+    return {**asdict(lm), "cpu_cap": list(lm.cpu_cap), "compression_ratio": lm.compression_ratio}
 
 
 def _steady(s: Steadiness) -> dict[str, Any]:

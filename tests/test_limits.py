@@ -2,12 +2,7 @@
 
 import pytest
 
-from kit.limits import (
-    l2_ceiling_bytes_s,
-    mtu_from_frame_bytes,
-    payload_ceiling_bytes_s,
-    payload_share,
-)
+from kit.limits import l2_ceiling_bytes_s, mtu_from_frame_bytes, payload_ceiling_bytes_s, payload_share
 
 
 @pytest.mark.parametrize(

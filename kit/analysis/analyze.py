@@ -17,16 +17,7 @@ from datetime import datetime
 
 import polars as pl
 
-from kit.analysis import (
-    blackout,
-    channels,
-    clock,
-    cores,
-    findings,
-    roles,
-    throughput,
-    windows,
-)
+from kit.analysis import blackout, channels, clock, cores, findings, live_migration, roles, throughput, windows
 from kit.analysis.results import Analysis, ClockOffset, Leg, Migration, Options, Window
 from kit.inputs.capture import Capture
 from kit.inputs.events import Events
@@ -109,9 +100,10 @@ def analyze(
         hosts[host] = _Host(frame, cores.core_labels(capture, host), cores.idle_baseline(frame, spans))
     # once on one time axis, the vNIC gap needs only the alignment's uncertainty (unknown: let it try alone)
     aligned = replace(offset, offset_s=0.0) if offset is not None and offset.known else None
+    every = {row["migration"]: Window.from_row(row) for row in found.iter_rows(named=True)}
     migrations = tuple(
-        _migration(capture, Window.from_row(row), hosts, options, events, topology, pings, offset, aligned)
-        for row in found.iter_rows(named=True)
+        _migration(capture, window, every, hosts, options, events, topology, pings, offset, aligned)
+        for window in every.values()
     )
     return Analysis(
         capture=capture, windows=found, migrations=migrations, traffic=_traffic(capture), options=options,
@@ -140,6 +132,7 @@ def _traffic(capture: Capture) -> dict[tuple[str, str], pl.DataFrame]:
 def _migration(
     capture: Capture,
     window: Window,
+    every: dict[int, Window],
     hosts: dict[str, _Host],
     options: Options,
     events: Events | None,
@@ -152,14 +145,19 @@ def _migration(
     taken = roles.roles(capture, window)
     window = roles.named(window, taken)
     legs = tuple(_leg(capture, host, role, window, hosts[host], options) for host, role in taken)
-    lm = roles.lm_bytes(capture, window)
+    lm = live_migration.lm_bytes(capture, window)
     transport, basis = roles.transport(legs, options.transport, lm)
     destination = next((leg for leg in legs if leg.role == "destination"), None)
     tcp_nics = (
         destination.nics.filter(pl.col("carried") & (pl.col("tcp_bytes").fill_null(0) > 0)).height if destination else 0
     )
     expected = cores.expected_receive_cores(transport, nics=tcp_nics, flows=1 + len(window.concurrent_with))
-    headline = throughput.migration_throughput(legs, duration_s=window.duration_s)
+    shared = [every[n] for n in window.concurrent_with if every[n].source == window.source and window.source]
+    source = next((leg for leg in legs if leg.role == "source"), None)
+    own = throughput.own_bytes(capture, source.series, window, shared) if shared and source else None
+    headline = throughput.migration_throughput(
+        legs, duration_s=window.duration_s, own=own, shared_with=tuple(w.number for w in shared)
+    )
     passes = blackout.transfer_passes(capture, window)
     estimate = blackout.estimate_blackout(capture, window, passes=passes, events=events, pings=pings, clock=aligned)
     channel = channels.attribute_channels(legs, capture=capture, topology=topology, lm_bytes=lm)

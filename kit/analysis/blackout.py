@@ -46,9 +46,9 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from kit.analysis.clock import clock_offset
+from kit.analysis.live_migration import lm_columns
 from kit.analysis.nics import host_traffic, nic_table
 from kit.analysis.results import Blackout, BlackoutMethod, ClockOffset, Window
-from kit.analysis.roles import lm_columns
 from kit.errors import OptionError
 from kit.inputs.capture import Capture
 from kit.inputs.events import Events

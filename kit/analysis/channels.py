@@ -26,15 +26,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from kit.analysis.results import (
-    Accounting,
-    Channels,
-    IdleChannel,
-    Imbalance,
-    Leg,
-    LiveMigrationBytes,
-    MixedSpeeds,
-)
+from kit.analysis.results import Accounting, Channels, IdleChannel, Imbalance, Leg, LiveMigrationBytes, MixedSpeeds
 from kit.identity import host_key_of
 from kit.inputs.capture import Capture
 from kit.inputs.topology import Topology
@@ -222,6 +214,6 @@ def _imbalance(carried: pl.DataFrame) -> tuple[Imbalance, ...]:
 
 def _accounting(lm: LiveMigrationBytes) -> Accounting:
     wire = lm.compression or sum(v for v in (lm.smb, lm.tcp) if v) or None
-    ratio = lm.memory / wire if lm.memory and wire else None
+    ratio = lm.compression_ratio or (lm.memory / wire if lm.memory and wire else None)
     return Accounting(smb_bytes=lm.smb, tcp_bytes=lm.tcp, compressed_bytes=lm.compression, wire_bytes=wire,
                       memory_bytes=lm.memory, compression_ratio=ratio)

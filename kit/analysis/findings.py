@@ -13,15 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from kit.analysis.results import (
-    GBPS,
-    Blackout,
-    Channels,
-    Finding,
-    Leg,
-    Throughput,
-    Window,
-)
+from kit.analysis.results import GBPS, Blackout, Channels, Finding, Leg, Throughput, Window
 from kit.inputs.timebase import hms
 
 
@@ -37,7 +29,7 @@ def findings(
 ) -> tuple[Finding, ...]:
     """What stands out in one migration, in the order of the module docstring."""
     return (
-        *_window(window),
+        *_window(window, throughput),
         *_gaps(legs),
         *_cores(legs, throughput, transport, expected_cores),
         *_dips(throughput),
@@ -46,15 +38,25 @@ def findings(
     )
 
 
-def _window(window: Window) -> list[Finding]:
+def _window(window: Window, throughput: Throughput) -> list[Finding]:
     out = []
     if window.method == "throughput":
         out.append(Finding("found-by-throughput", "Found from NIC throughput: no live-migration counters cover this migration."))
     if window.concurrent_with:
         others = ", ".join(str(n) for n in window.concurrent_with)
-        out.append(Finding(
-            "concurrent", f"Ran at the same time as migration(s) {others}: the NIC figures include their traffic."
-        ))
+        text = f"Ran at the same time as migration(s) {others}: the NIC figures include their traffic."
+        if throughput.bytes_basis == "apportioned":
+            text = (
+                f"Ran at the same time as migration(s) {others}: of the {throughput.nic_bytes * 1e-9:.2f} GB its NICs "
+                f"carried, {throughput.bytes_moved * 1e-9:.2f} GB were its own (each sample split by the VMs' own "
+                "live-migration counters); the rates are of the shared NICs."
+            )
+        elif throughput.bytes_basis == "shared":
+            text = (
+                f"Ran at the same time as migration(s) {others}: the NIC figures, bytes included, are shared with them "
+                "(not every one logged its live-migration counters to split them)."
+            )
+        out.append(Finding("concurrent", text))
     return out
 
 

@@ -202,7 +202,8 @@ class Throughput:
 
     host: str | None
     bytes_moved: float | None
-    """[bytes]"""
+    """This migration's bytes [bytes]: its carrying NICs' bytes, or, when migrations ran at the
+    same time, its share of them (see :attr:`bytes_basis`)."""
     average_bytes_s: float | None
     """``bytes_moved`` ÷ the window's duration. [bytes/s]"""
     stats: RateStats
@@ -216,23 +217,68 @@ class Throughput:
     pct_of_ceiling: float | None
     mtu: int | None
     mtu_basis: str | None
+    nic_bytes: float | None = None
+    """All the bytes the carrying NICs moved in the window (shared by :attr:`shared_with`). [bytes]"""
+    bytes_basis: str = "nics"
+    """``nics`` (the NICs' bytes, this migration's alone), ``apportioned`` (each sample's NIC
+    bytes split by the concurrent migrations' own live-migration transport rates) or ``shared``
+    (concurrent, and not every one logged those counters: the NICs' bytes, shared)."""
+    shared_with: tuple[int, ...] = ()
+    """Numbers of the migrations that shared these NICs' bytes (same source, overlapping)."""
+    stats_shared: bool = False
+    """The rate statistics are of the NICs' traffic, shared with :attr:`shared_with`."""
 
 
 @dataclass(frozen=True)
 class LiveMigrationBytes:
-    """What the source's live-migration counters say it moved in the window (None: not logged). [bytes]"""
+    """What the VM's own ``Hyper-V VM Live Migration`` counters say of the migration (None where
+    not logged). Bytes over the window [bytes]; pending gauges at their peak [bytes].
+
+    Meanings are read from the counter names (Microsoft documents none of them: UNCONFIRMED):
+    the source's memory walker reads the VM's memory and sends it uncompressed or for
+    compression, the compressor sends compressed bytes, the transports (SMB or TCP) put them on
+    the wire; the destination's receiver takes them in (compressed or not), decompresses and
+    writes them. Pending bytes are queues: a receiver whose pending bytes reach a second's worth
+    of the transfer is not keeping up (back-pressure).
+    """
 
     smb: float | None = None
+    """``SMB Transport: Bytes Sent/sec`` on the source."""
     tcp: float | None = None
+    """``TCP Transport: Bytes Sent/sec`` on the source."""
     compression: float | None = None
-    """Compressed bytes sent."""
+    """``Compressor: Compressed Bytes Sent/sec`` on the source."""
     memory: float | None = None
-    """Memory the walker read."""
+    """``Memory Walker: Bytes Read/sec`` on the source: memory the walker read."""
+    uncompressed_sent: float | None = None
+    """``Memory Walker: Uncompressed Bytes Sent/sec``."""
+    sent_for_compression: float | None = None
+    """``Memory Walker: Bytes Sent for Compression/sec``."""
+    written: float | None = None
+    """``Receiver: Bytes Written/sec`` on the destination: memory it wrote."""
+    decompressed: float | None = None
+    """``Receiver: Decompressed Bytes/sec`` on the destination."""
+    compressed_received: float | None = None
+    """``Receiver: Compressed Bytes Received/sec`` on the destination."""
+    uncompressed_received: float | None = None
+    """``Receiver: Uncompressed Bytes Received/sec`` on the destination."""
+    send_pending_peak: float | None = None
+    """Peak of ``TCP Transport: Bytes Pending Send`` + ``SMB Transport: Pending Send Bytes`` on the source."""
+    receive_pending_peak: float | None = None
+    """Peak of ``Receiver: Bytes Pending Write`` + ``Receiver: Bytes Pending Decompression`` on the destination."""
+    cpu_cap: tuple[float, ...] = ()
+    """``Transfer pass: CPU Cap`` as recorded: its distinct values, in order (unit UNCONFIRMED)."""
 
     @property
     def transports(self) -> dict[str, float]:
         """Transport → bytes, for the transport counters that were logged."""
         return {k: v for k, v in (("smb", self.smb), ("tcp", self.tcp), ("compression", self.compression)) if v is not None}
+
+    @property
+    def compression_ratio(self) -> float | None:
+        """Memory sent for compression ÷ compressed bytes sent (else memory read ÷ compressed). [1]"""
+        memory = self.sent_for_compression or self.memory
+        return memory / self.compression if memory and self.compression else None
 
 
 @dataclass(frozen=True)
@@ -404,6 +450,7 @@ class Migration:
     expected_cores: int | None
     """Receive cores the transport should keep busy on the destination. [cores]"""
     lm_bytes: LiveMigrationBytes
+    """What the VM's own live-migration counters say (:class:`LiveMigrationBytes`)."""
     blackout: Blackout
     passes: pl.DataFrame
     """Transfer passes (see :func:`kit.analysis.blackout.transfer_passes`)."""

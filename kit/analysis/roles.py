@@ -1,5 +1,4 @@
-"""Who did what in a migration: each host's role, the transport it used, and what its
-live-migration counters say it moved.
+"""Who did what in a migration: each host's role and the transport it used.
 
 * Roles: the hosts the window names (from their live-migration counters) first, then every other
   host by the direction of its NIC traffic in the window (sends more → source, else destination);
@@ -21,14 +20,7 @@ from kit.analysis.nics import moved, traffic_hosts
 from kit.analysis.results import Leg, LiveMigrationBytes, Window
 from kit.analysis.throughput import mostly_rdma
 from kit.inputs.capture import Capture
-from kit.inputs.timebase import amount, overlaps
-from kit.vocabulary import (
-    LIVE_MIGRATION,
-    LIVE_MIGRATION_COUNTERS,
-    LM_MEMORY_READ,
-    LM_TRANSPORT_RATES,
-    lm_instance,
-)
+from kit.inputs.timebase import overlaps
 
 ROLE_DIRECTION = {"source": "sent", "destination": "received", "host": None}
 """Leg role → NIC direction; ``host``: a host with no NIC traffic, seen for its cores only."""
@@ -59,31 +51,6 @@ def named(window: Window, legs: list[tuple[str, str]]) -> Window:
         if getattr(window, role) is None and len(hosts) == 1:
             filled[role] = hosts[0]
     return replace(window, **filled) if filled else window
-
-
-def lm_columns(capture: Capture, window: Window) -> dict[str, str]:
-    """Counter (its :mod:`kit.vocabulary` name) → column of the migration's live-migration
-    instance on its source."""
-    instance = window.instance or (lm_instance(window.vm) if window.vm else None)
-    if not instance or not window.source:
-        return {}
-    cat = capture.lookup(host=window.source, object=LIVE_MIGRATION, instance=instance)
-    by_name = dict(zip(cat["counter_en"].str.to_lowercase(), cat["column"]))
-    return {name: by_name[name.lower()] for name in LIVE_MIGRATION_COUNTERS if name.lower() in by_name}
-
-
-def lm_bytes(capture: Capture, window: Window) -> LiveMigrationBytes:
-    """Bytes each transport counter and the memory walker of the migration's instance on its
-    source moved in the window (None where not logged). [bytes]"""
-    of = lm_columns(capture, window)
-    columns = {key: of[name] for key, name in (*LM_TRANSPORT_RATES.items(), ("memory", LM_MEMORY_READ)) if name in of}
-    out: dict[str, float] = {}
-    timebase = capture.timebase
-    for group in timebase.by_source(list(columns.values())).values():
-        frame = timebase.frame(group, where=overlaps(*window.span))
-        sums = frame.select(amount(c).sum().alias(c) for c in group).row(0, named=True)
-        out.update({key: sums[column] for key, column in columns.items() if column in group})
-    return LiveMigrationBytes(**out)
 
 
 def transport(legs: tuple[Leg, ...], given: str | None, sent: LiveMigrationBytes) -> tuple[str | None, str]:

@@ -21,16 +21,9 @@ from datetime import datetime
 
 import polars as pl
 
+from kit.analysis.live_migration import wire_rate
 from kit.analysis.nics import nic_table
-from kit.analysis.results import (
-    GBPS,
-    PERCENTILES,
-    Dip,
-    Leg,
-    RateStats,
-    Steadiness,
-    Throughput,
-)
+from kit.analysis.results import GBPS, PERCENTILES, Dip, Leg, RateStats, Steadiness, Throughput, Window
 from kit.errors import OptionError
 from kit.inputs.capture import Capture
 from kit.inputs.timebase import amount, overlaps, spans
@@ -353,13 +346,17 @@ def nic_rates(series: pl.DataFrame, nics: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def migration_throughput(legs: tuple[Leg, ...], *, duration_s: float) -> Throughput:
+def migration_throughput(
+    legs: tuple[Leg, ...], *, duration_s: float, own: float | None = None, shared_with: tuple[int, ...] = ()
+) -> Throughput:
     """The headline throughput of a migration from its legs: the source's (else the first leg's)
     carrying NICs, against the Σ of their links and L2 ceilings (domain §6).
 
     The link is unknown (None) when a carrying NIC logged no ``Current Bandwidth``; bytes that
     went over RDMA are compared with the link only, never with the TCP/MTU ceiling (a leg
-    mostly RDMA has no ``pct_of_ceiling``).
+    mostly RDMA has no ``pct_of_ceiling``). ``shared_with``: the migrations that shared the
+    NICs (same source, overlapping); ``own``: this migration's share of the NIC bytes
+    (:func:`own_bytes`) [bytes], None when it cannot be told.
     """
     primary = next((leg for leg in legs if leg.role == "source"), legs[0] if legs else None)
     if primary is None:
@@ -367,7 +364,9 @@ def migration_throughput(legs: tuple[Leg, ...], *, duration_s: float) -> Through
         return Throughput(None, None, None, empty, Steadiness(dip_fraction=DIP_FRACTION), pl.DataFrame(),
                           None, None, None, None, None, None)
     carried = primary.nics.filter(pl.col("carried"))
-    bytes_moved = carried["bytes"].sum()
+    nic_bytes = carried["bytes"].sum()
+    basis = "nics" if not shared_with else "apportioned" if own is not None else "shared"
+    bytes_moved = own if basis == "apportioned" else nic_bytes
     known = carried.height > 0 and carried["link_bits_s"].null_count() == 0
     link = carried["link_bits_s"].sum() if known else None
     ceiling = carried.select(l2_ceiling_bytes_s(pl.col("link_bits_s"), pl.col("mtu")).sum()).item() if known else None
@@ -387,7 +386,34 @@ def migration_throughput(legs: tuple[Leg, ...], *, duration_s: float) -> Through
         pct_of_ceiling=100 * mean / ceiling if mean and ceiling else None,
         mtu=carried["mtu"][0] if carried.height else None,
         mtu_basis=carried["mtu_basis"][0] if carried.height else None,
+        nic_bytes=nic_bytes,
+        bytes_basis=basis,
+        shared_with=shared_with,
+        stats_shared=bool(shared_with),
     )
+
+
+def own_bytes(capture: Capture, series: pl.DataFrame, window: Window, others: list[Window]) -> float | None:
+    """This migration's share of NIC bytes that ``others`` (concurrent, same source) shared. [bytes]
+
+    Each sample's bytes of the source's ``series`` (:func:`leg_series`) are split in proportion
+    to the migrations' own transport rates (``SMB|TCP Transport: Bytes Sent/sec``, ``Compressor:
+    Compressed Bytes Sent/sec`` of each VM's live-migration instance), so the amounts of
+    migrations that ran together add up to their NICs' bytes. None when this migration or one
+    of the others did not log those counters.
+    """
+    rates = [wire_rate(capture, w) for w in (window, *others)]
+    if any(r is None for r in rates) or not series.height:
+        return None
+    frame = series.select("time", "dt_s", "total_bytes_s")
+    for k, rate in enumerate(rates):
+        frame = frame.join(rate.rename({"rate": f"r{k}"}), on="time", how="left", maintain_order="left")
+    names = [f"r{k}" for k in range(len(rates))]
+    if frame.select(pl.all_horizontal(pl.col(names).is_null()).all()).item():
+        return None  # the counters are in another log than the NICs': no sample to split
+    total = pl.sum_horizontal(pl.col(names).fill_null(0))
+    share = pl.when(total > 0).then(pl.col("r0").fill_null(0) / total).otherwise(0.0)
+    return frame.select((amount("total_bytes_s") * share).sum()).item()
 
 
 def mostly_rdma(nics: pl.DataFrame) -> bool:

@@ -26,13 +26,7 @@ from kit.analysis.nics import host_traffic, moved, traffic_hosts
 from kit.errors import OptionError
 from kit.inputs.capture import Capture
 from kit.inputs.timebase import TIME, amount, overlaps, spans
-from kit.vocabulary import (
-    LIVE_MIGRATION,
-    LM_DESTINATION_RATES,
-    LM_PASS_NUMBER,
-    LM_SOURCE_RATES,
-    vm_of_instance,
-)
+from kit.vocabulary import LIVE_MIGRATION, LM_DESTINATION_RATES, LM_PASS_NUMBER, LM_SOURCE_RATES, vm_of_instance
 
 MIN_PEAK_BYTES_S = 10e6
 """Traffic below this never counts as a migration (80 Mbit/s). [bytes/s]"""

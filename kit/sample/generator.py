@@ -124,12 +124,7 @@ import polars as pl
 
 from kit.errors import OptionError
 from kit.identity import escape_instance
-from kit.limits import (
-    ETHERNET_HEADER_BYTES,
-    IP_TCP_HEADER_BYTES,
-    l2_ceiling_bytes_s,
-    payload_ceiling_bytes_s,
-)
+from kit.limits import ETHERNET_HEADER_BYTES, IP_TCP_HEADER_BYTES, l2_ceiling_bytes_s, payload_ceiling_bytes_s
 
 Transport = Literal["tcp", "compression", "smb", "smb-direct"]
 TRANSPORTS: tuple[str, ...] = ("tcp", "compression", "smb", "smb-direct")

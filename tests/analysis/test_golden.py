@@ -33,6 +33,10 @@ CHANGED: dict[str, str] = {
     "smb-direct-*:migrations.*.nics.*.pct_of_ceiling": "issue 13 §5: RDMA bytes are not compared with a TCP/MTU ceiling",
     "smb-direct-*:migrations.*.cores.*.effective*": "issue 13 §7: no effective cores where no core was active",
     "*:migrations.*.blackout.basis": "issue 13 §2: the final-pass basis says how the pass is proven final",
+    "drain-*:migrations.*.bytes_moved": "issue 13 §6: a VM's own bytes, not both concurrent VMs' NIC bytes",
+    "drain-*:migrations.*.gb_moved": "issue 13 §6: a VM's own bytes, not both concurrent VMs' NIC bytes",
+    "drain-*:migrations.*.average_gbps": "issue 13 §6: a VM's own bytes, not both concurrent VMs' NIC bytes",
+    "drain-*:migrations.*.findings.*": "issue 13 §6: the concurrent finding says how the NIC bytes were split",
     "*:migrations.*.blackout.methods.*.basis": "issue 13 §2: the final-pass basis says how the pass is proven final",
 }
 """``case:JSON path`` globs (``*`` matches any text) allowed to differ → why (the bug fix)."""

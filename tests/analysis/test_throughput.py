@@ -8,14 +8,7 @@ import polars as pl
 import pytest
 
 import kit
-from kit.analysis.throughput import (
-    cdf,
-    histogram,
-    leg_series,
-    nic_bytes,
-    rate_stats,
-    steadiness,
-)
+from kit.analysis.throughput import cdf, histogram, leg_series, nic_bytes, rate_stats, steadiness
 from kit.cli import describe_analysis
 from kit.errors import OptionError
 from tests.handmade import at, load_log

@@ -13,14 +13,7 @@ import kit
 from kit.analysis.nics import host_traffic
 from kit.errors import OptionError
 from kit.inputs import timebase
-from kit.inputs.timebase import (
-    GAP_FACTOR,
-    amount,
-    gaps,
-    median_interval_s,
-    overlaps,
-    rows_where,
-)
+from kit.inputs.timebase import GAP_FACTOR, amount, gaps, median_interval_s, overlaps, rows_where
 from kit.sample import sample_test
 from tests.handmade import at, load_log, write_log
 

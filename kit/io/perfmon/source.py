@@ -20,13 +20,7 @@ import numpy as np
 
 from kit.errors import HeaderError, LoadWarning
 from kit.io.common import detect_bom
-from kit.io.perfmon.encoding import (
-    SUPPORTED,
-    decode_header,
-    double_encoded,
-    garbled,
-    refuse_binary,
-)
+from kit.io.perfmon.encoding import SUPPORTED, decode_header, double_encoded, garbled, refuse_binary
 
 _CHUNK = 1 << 20
 _MAX_HEADER = 256 << 20

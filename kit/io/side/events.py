@@ -36,19 +36,8 @@ from Evtx.Evtx import Evtx
 from Evtx.Views import UnexpectedElementException
 
 from kit.errors import DataError, LoadWarning, UnsupportedFormatError
-from kit.inputs.events import (
-    BLACKOUT_EVENTS,
-    SCHEMA,
-    Events,
-    EventSource,
-)
-from kit.io.common import (
-    CULTURE_FORMATS,
-    LINE,
-    expand_inputs,
-    offset_minutes,
-    parse_local,
-)
+from kit.inputs.events import BLACKOUT_EVENTS, SCHEMA, Events, EventSource
+from kit.io.common import CULTURE_FORMATS, LINE, expand_inputs, offset_minutes, parse_local
 from kit.io.side.text import decode_text, read_export_csv
 
 EVENT_SUFFIXES = (".csv", ".xml", ".txt", ".evtx")

@@ -29,13 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-from kit.errors import (
-    DataError,
-    InputNotFoundError,
-    LoadWarning,
-    OptionError,
-    UnsupportedFormatError,
-)
+from kit.errors import DataError, InputNotFoundError, LoadWarning, OptionError, UnsupportedFormatError
 from kit.inputs.pings import SCHEMA, Pings
 from kit.inputs.timebase import median_interval_s
 from kit.io.common import CULTURE_FORMATS, LINE, line_list, offset_minutes, parse_local

@@ -10,12 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from kit.errors import (
-    DataError,
-    FileEncodingError,
-    LoadWarning,
-    UnsupportedFormatError,
-)
+from kit.errors import DataError, FileEncodingError, LoadWarning, UnsupportedFormatError
 from kit.io.common import LINE, detect_bom, line_list, split_fields
 
 _EXPORT_AGAIN = "the export may be empty or cut off; run the export command again"

@@ -28,12 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
-from kit.errors import (
-    DataError,
-    InputNotFoundError,
-    LoadWarning,
-    UnsupportedFormatError,
-)
+from kit.errors import DataError, InputNotFoundError, LoadWarning, UnsupportedFormatError
 from kit.identity import escaped_of, host_key_of, nic_key_of
 from kit.inputs.topology import KINDS, TABLES, Topology, TopologySource, schema
 from kit.io.common import LINE, line_list

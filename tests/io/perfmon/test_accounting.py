@@ -103,9 +103,7 @@ def test_corpus_files_that_load(path, options):
 
 @pytest.mark.parametrize("transport", ["tcp", "compression", "smb"])
 def test_generated_files(tmp_path, transport):
-    from kit.sample import (
-        generator as synth,  # imported here so that the other tests run while it is being edited
-    )
+    from kit.sample import generator as synth  # imported here so that the other tests run while it is being edited
 
     scenario = synth.Scenario(
         name=transport, transport=transport, idle_before_s=5, idle_after_s=5, vm_memory_gib=2,

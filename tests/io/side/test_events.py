@@ -9,12 +9,7 @@ from functools import partial
 import polars as pl
 import pytest
 
-from kit.errors import (
-    DataError,
-    InputNotFoundError,
-    OptionError,
-    UnsupportedFormatError,
-)
+from kit.errors import DataError, InputNotFoundError, OptionError, UnsupportedFormatError
 from kit.io.side.events import read_events
 from tests.conftest import TEST_DATA
 

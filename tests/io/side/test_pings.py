@@ -6,12 +6,7 @@ from functools import partial
 import polars as pl
 import pytest
 
-from kit.errors import (
-    DataError,
-    InputNotFoundError,
-    OptionError,
-    UnsupportedFormatError,
-)
+from kit.errors import DataError, InputNotFoundError, OptionError, UnsupportedFormatError
 from kit.io.side.pings import SCHEMA, read_pings
 from tests.conftest import TEST_DATA
 

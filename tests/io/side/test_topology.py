@@ -6,12 +6,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from kit.errors import (
-    DataError,
-    FileEncodingError,
-    InputNotFoundError,
-    UnsupportedFormatError,
-)
+from kit.errors import DataError, FileEncodingError, InputNotFoundError, UnsupportedFormatError
 from kit.inputs.topology import KINDS, schema
 from kit.io.side.text import decode_text, read_export_csv
 from kit.io.side.topology import read_topology
