@@ -118,6 +118,11 @@ def migration_dict(m: Migration) -> dict[str, Any]:
         "cores": [_cores(leg, m) for leg in m.legs],
         "legs": [_leg(leg) for leg in m.legs],
         "histogram": t.histogram.to_dicts(),
+        "nic_stops": [
+            {"host": x.host, "instance": x.instance, "nic": x.nic, "last_active": iso(x.last_active),
+             "silent_from": iso(x.silent_from), "shares_before": x.shares_before, "shares_after": x.shares_after}
+            for leg in m.legs for x in leg.nic_stops
+        ],
         "gaps": [
             {"host": leg.host, "start": iso(start), "end": iso(end), "seconds": seconds}
             for leg in m.legs for start, end, seconds in leg.gaps.iter_rows()

@@ -162,7 +162,7 @@ def _migration(
     estimate = blackout.estimate_blackout(capture, window, passes=passes, events=events, pings=pings, clock=aligned)
     channel = channels.attribute_channels(legs, capture=capture, topology=topology, lm_bytes=lm)
     said = findings.findings(
-        window, legs, headline, transport=transport, expected_cores=expected, channels=channel, blackout=estimate
+        window, legs, headline, transport=transport, expected_cores=expected, channels=channel, blackout=estimate, lm=lm
     )
     return Migration(
         window=window, legs=legs, throughput=headline, transport=transport, transport_basis=basis,
@@ -195,5 +195,5 @@ def _leg(capture: Capture, host: str, role: str, window: Window, shared: _Host, 
         stats=throughput.rate_stats(series), steadiness=throughput.steadiness(series, dip_fraction=options.dip_fraction),
         histogram=throughput.histogram(series, bin_width_gbps=options.bin_width_gbps), cdf=throughput.cdf(series),
         gaps=gaps(series), cores=spread, core_summary=summary, core_frame=shared.frame, core_labels=shared.labels,
-        nic_cores=cores.nic_cores(capture, host, span=span),
+        nic_cores=cores.nic_cores(capture, host, span=span), nic_stops=throughput.nic_stops(host, series, nics),
     )

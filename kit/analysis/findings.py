@@ -4,17 +4,21 @@ Each :class:`~kit.analysis.results.Finding` has a stable ``kind`` (what views fi
 sentence that quotes the figures it rests on, so a finding can never say something the figures do
 not: the kinds, in the order they are listed, are
 
-``found-by-throughput``, ``concurrent``, ``gap``, ``saturated-core``, ``cores-vs-expected``,
-``dips``, ``unexpected-nic``, ``imbalance``, ``idle-selected``, ``mixed-speeds``,
-``rdma-and-tcp``, ``compression`` and ``blackout-disagreement``.
+``found-by-throughput``, ``concurrent``, ``gap``, ``nic-stopped``, ``saturated-core``,
+``cores-vs-expected``, ``dips``, ``back-pressure``, ``unexpected-nic``, ``imbalance``,
+``idle-selected``, ``mixed-speeds``, ``rdma-and-tcp``, ``compression`` and
+``blackout-disagreement``.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from kit.analysis.results import GBPS, Blackout, Channels, Finding, Leg, Throughput, Window
+from kit.analysis.results import GBPS, Blackout, Channels, Finding, Leg, LiveMigrationBytes, Throughput, Window
 from kit.inputs.timebase import hms
+
+BACK_PRESSURE_S = 1.0
+"""A receive queue holding this much of the transfer at its mean rate is back-pressure. [s]"""
 
 
 def findings(
@@ -26,14 +30,17 @@ def findings(
     expected_cores: int | None,
     channels: Channels,
     blackout: Blackout,
+    lm: LiveMigrationBytes = LiveMigrationBytes(),
 ) -> tuple[Finding, ...]:
     """What stands out in one migration, in the order of the module docstring."""
     return (
         *_window(window, throughput),
         *_gaps(legs),
+        *_stops(legs),
         *_cores(legs, throughput, transport, expected_cores),
         *_dips(throughput),
-        *channel_findings(channels, transport),
+        *_back_pressure(window, throughput, lm),
+        *channel_findings(channels, transport, stopped={stop.host for leg in legs for stop in leg.nic_stops}),
         *([Finding("blackout-disagreement", blackout.note)] if blackout.note else []),
     )
 
@@ -72,6 +79,24 @@ def _gaps(legs: tuple[Leg, ...]) -> list[Finding]:
     ]
 
 
+def _stops(legs: tuple[Leg, ...]) -> list[Finding]:
+    out = []
+    for leg in legs:
+        for stop in leg.nic_stops:
+            order = list(stop.shares_before)
+            before = " / ".join(f"{100 * stop.shares_before[n]:.0f} %" for n in order)
+            after = " / ".join(f"{100 * stop.shares_after[n]:.0f} %" for n in order)
+            out.append(Finding(
+                "nic-stopped",
+                f"NIC '{stop.instance}' on {leg.host} stopped carrying the migration after {hms(stop.last_active)} UTC "
+                f"(silent from {hms(stop.silent_from)}) while the other NICs went on: shares of "
+                f"{', '.join(repr(n) for n in order)} {before} before, {after} after (a link drop, a cable or a "
+                "failover?).",
+                host=leg.host,
+            ))
+    return out
+
+
 def _cores(legs: tuple[Leg, ...], throughput: Throughput, transport: str | None, expected: int | None) -> list[Finding]:
     out = []
     mean = throughput.stats.mean_bytes_s
@@ -108,8 +133,24 @@ def _dips(throughput: Throughput) -> list[Finding]:
     )]
 
 
-def channel_findings(channels: Channels, transport: str | None) -> list[Finding]:
-    """The findings of a channel attribution (``unexpected-nic`` … ``compression``)."""
+def _back_pressure(window: Window, throughput: Throughput, lm: LiveMigrationBytes) -> list[Finding]:
+    """The destination's receive queue held over a second of the transfer (meaning UNCONFIRMED)."""
+    mean = throughput.stats.mean_bytes_s
+    if not lm.receive_pending_peak or not mean or lm.receive_pending_peak < BACK_PRESSURE_S * mean:
+        return []
+    return [Finding(
+        "back-pressure",
+        f"{window.destination}'s live-migration receiver queued up to {lm.receive_pending_peak / 1e6:.0f} MB waiting "
+        f"to be written or decompressed, {lm.receive_pending_peak / mean:.1f} s of the transfer at its mean rate: the "
+        "destination was not keeping up (disk, memory or CPU?). Read from the counter names 'Receiver: Bytes Pending "
+        "Write' / 'Pending Decompression' (their meaning is not documented).",
+        host=window.destination,
+    )]
+
+
+def channel_findings(channels: Channels, transport: str | None, *, stopped: set[str] = frozenset()) -> list[Finding]:
+    """The findings of a channel attribution (``unexpected-nic`` … ``compression``); no
+    ``imbalance`` on a host in ``stopped`` (a NIC that stopped explains it)."""
     out = []
     nics = channels.nics
     who = "SMB Multichannel" if transport and transport.startswith("smb") else "Live migration"
@@ -121,7 +162,7 @@ def channel_findings(channels: Channels, transport: str | None) -> list[Finding]
             f"live-migration networks; it carried {100 * (row['share'] or 0):.0f} % of the bytes.",
             host=row["host"],
         ))
-    for item in channels.imbalance:
+    for item in (i for i in channels.imbalance if i.host not in stopped):
         parts = ", ".join(f"'{n}' {100 * s:.0f} %" for n, s in zip(item.nics, item.shares))
         out.append(Finding(
             "imbalance",

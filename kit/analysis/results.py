@@ -164,6 +164,26 @@ class CoreSummary:
 
 
 @dataclass(frozen=True)
+class NicStop:
+    """A NIC that stopped carrying a migration while the others went on (a link drop, a pulled
+    cable, SMB failing over to another channel)."""
+
+    host: str
+    instance: str
+    nic: str
+    """The NIC key (:func:`kit.identity.nic_key`)."""
+    last_active: datetime
+    """The last sample in which it still carried bytes [UTC]; it went silent in the interval
+    after it, by :attr:`silent_from`."""
+    silent_from: datetime
+    """The first sample it read (next to) nothing in [UTC]."""
+    shares_before: dict[str, float]
+    """Each carrying NIC's share of the leg's transfer bytes up to :attr:`last_active`. [1]"""
+    shares_after: dict[str, float]
+    """… and after it. [1]"""
+
+
+@dataclass(frozen=True)
 class Leg:
     """One host's view of a migration: its NICs in one direction and its cores."""
 
@@ -188,6 +208,8 @@ class Leg:
     """Per-core counters over the whole capture, wide (see :func:`kit.analysis.cores.core_frame`)."""
     core_labels: pl.DataFrame
     nic_cores: pl.DataFrame
+    nic_stops: tuple[NicStop, ...] = ()
+    """Carrying NICs that went silent mid-migration (see :func:`kit.analysis.throughput.nic_stops`)."""
 
     @property
     def bytes(self) -> float:

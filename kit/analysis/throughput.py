@@ -23,7 +23,7 @@ import polars as pl
 
 from kit.analysis.live_migration import wire_rate
 from kit.analysis.nics import nic_table
-from kit.analysis.results import GBPS, PERCENTILES, Dip, Leg, RateStats, Steadiness, Throughput, Window
+from kit.analysis.results import GBPS, PERCENTILES, Dip, Leg, NicStop, RateStats, Steadiness, Throughput, Window
 from kit.errors import OptionError
 from kit.inputs.capture import Capture
 from kit.inputs.timebase import amount, overlaps, spans
@@ -38,6 +38,10 @@ DIP_FRACTION = 0.9
 """Default dip threshold and plateau band: below this share of the plateau is a dip. [1]"""
 ASSUMED_MTU = 1500
 """The MTU taken when none is given and bytes per packet tell none. [bytes]"""
+SILENT_SHARE = 0.05
+"""A NIC reading under this share of its usual transfer rate (its 90th percentile) is silent. [1]"""
+MIN_SILENT_SAMPLES = 2
+"""A NIC must stay silent this many transfer samples, to the end, to have stopped. [samples]"""
 
 COUNTER_NAMES = {"sent": BYTES_SENT, "received": BYTES_RECEIVED}
 DIRECTIONS = {"sent": ("sent", "rdma_out", "packets_sent"), "received": ("received", "rdma_in", "packets_received")}
@@ -391,6 +395,45 @@ def migration_throughput(
         shared_with=shared_with,
         stats_shared=bool(shared_with),
     )
+
+
+def nic_stops(host: str, series: pl.DataFrame, nics: pl.DataFrame) -> tuple[NicStop, ...]:
+    """The carrying NICs of a leg that went silent mid-transfer while the others carried on.
+
+    A NIC stopped when, from some transfer sample to the last one (at least
+    :data:`MIN_SILENT_SAMPLES`), it read under :data:`SILENT_SHARE` of its usual rate (90th
+    percentile over the transfer) while the leg's other NICs still moved over ten times its
+    bytes. ``series`` and ``nics``: the leg's :func:`leg_series` and :func:`nic_bytes`.
+    """
+    carrying = nics.filter(pl.col("carried") & (pl.col("kind") == "physical"))
+    names = [n for n in carrying["instance"].to_list() if n in series.columns]
+    moving = series.filter(pl.col("phase") == "transfer")
+    if len(names) < 2 or moving.height < MIN_SILENT_SAMPLES + 2:
+        return ()
+    keys = dict(zip(carrying["instance"], carrying["nic"]))
+    out = []
+    for name in names:
+        usual = moving[name].quantile(0.9, "linear") or 0.0
+        active = moving.select(pl.arg_where(pl.col(name).fill_null(0) >= SILENT_SHARE * usual)).to_series()
+        if not usual or active.len() == 0 or active[-1] > moving.height - 1 - MIN_SILENT_SAMPLES:
+            continue
+        cut = active[-1]
+        before, after = moving.head(cut + 1), moving.slice(cut + 1)
+        moved_after = after.select(amount(n).sum().alias(n) for n in names).row(0, named=True)
+        if sum(v for n, v in moved_after.items() if n != name) <= 10 * moved_after[name]:
+            continue  # everything went quiet: the end of the transfer, not a NIC
+        out.append(NicStop(
+            host=host, instance=name, nic=keys[name], last_active=before["time"][-1], silent_from=after["time"][0],
+            shares_before=_shares(before, names), shares_after=_shares(after, names),
+        ))
+    return tuple(out)
+
+
+def _shares(frame: pl.DataFrame, names: list[str]) -> dict[str, float]:
+    """Each of ``names``' share of the bytes moved in ``frame``. [1]"""
+    moved = frame.select(amount(n).sum().alias(n) for n in names).row(0, named=True)
+    total = sum(moved.values())
+    return {n: (v / total if total else 0.0) for n, v in moved.items()}
 
 
 def own_bytes(capture: Capture, series: pl.DataFrame, window: Window, others: list[Window]) -> float | None:

@@ -172,3 +172,45 @@ def test_percent_of_link_is_over_every_carrying_nic_or_unknown(tmp_path, second_
     else:
         assert t.link_bits_s is None and t.pct_of_link is None and t.pct_of_ceiling is None
         assert "link speed unknown" in describe_analysis(kit.analyze(capture, windows=[(at(0.5), at(10.5))]))
+
+
+def test_a_nic_that_stops_mid_migration_is_reported_with_its_shares(tmp_path):
+    """Issue 13 §4: port 2 went silent at 09:00:36 and nothing said so; the imbalance finding blamed RSS."""
+    first, second = NIC, r"\\HV01\Network Interface(Mellanox ConnectX-4 Lx Ethernet Adapter _2)"
+    one = [None, 0.0, *[1e9] * 5, *[1.8e9] * 5, 0.0, 0.0]
+    two = [None, 0.0, *[1e9] * 5, *[0.0] * 5, 0.0, 0.0]
+    capture = load_log(tmp_path, {rf"{first}\Bytes Sent/sec": one, rf"{second}\Bytes Sent/sec": two,
+                                  rf"{first}\Current Bandwidth": [10e9] * 14, rf"{second}\Current Bandwidth": [10e9] * 14})
+    migration = kit.analyze(capture, windows=[(at(0.5), at(12.5))]).migrations[0]
+    [stop] = migration.source_leg.nic_stops
+    assert stop.instance.endswith("_2") and (stop.last_active, stop.silent_from) == (at(6), at(7))
+    first_name = "Mellanox ConnectX-4 Lx Ethernet Adapter"
+    assert stop.shares_before[first_name] == pytest.approx(0.5)  # transfer samples 2..6 (edges left out)
+    assert stop.shares_after[first_name] == pytest.approx(1.0)
+    kinds = [f.kind for f in migration.findings]
+    assert "nic-stopped" in kinds and "imbalance" not in kinds
+    [text] = [f.text for f in migration.findings if f.kind == "nic-stopped"]
+    assert "after 13:00:06.000 UTC" in text and "50 % / 50 % before, 100 % / 0 % after" in text
+
+
+def test_no_stop_when_every_nic_goes_quiet_together(tmp_path):
+    capture = two_nics(tmp_path, second_speed=True)
+    migration = kit.analyze(capture, windows=[(at(0.5), at(10.5))]).migrations[0]
+    assert migration.source_leg.nic_stops == () and "nic-stopped" not in [f.kind for f in migration.findings]
+
+
+def test_a_receiver_that_cannot_keep_up_is_named(tmp_path):
+    lm = r"Hyper-V VM Live Migration(VM1:VM Live Migration)"
+    sent = [None, 0.0, *[1e9] * 8, 0.0, 0.0]
+    capture = load_log(tmp_path, {
+        rf"\\HV01\{lm}\SMB Transport: Bytes Sent/sec": sent,
+        rf"\\HV01\{lm}\Transfer Pass: Number": [0, 1, *[1] * 8, 2, 2],
+        rf"\\HV02\{lm}\Receiver: Bytes Written/sec": sent,
+        rf"\\HV02\{lm}\Receiver: Bytes Pending Write": [0.0, 0.0, *[2.5e9] * 8, 0.0, 0.0],
+        rf"{NIC}\Bytes Sent/sec": sent,
+        r"\\HV02\Network Interface(nic)\Bytes Received/sec": sent,
+    })
+    migration = kit.analyze(capture).migrations[0]
+    assert migration.lm_bytes.receive_pending_peak == 2.5e9 and migration.lm_bytes.smb == pytest.approx(8e9)
+    [text] = [f.text for f in migration.findings if f.kind == "back-pressure"]
+    assert text.startswith("HV02's live-migration receiver queued up to 2500 MB") and "2.5 s of the transfer" in text
