@@ -118,7 +118,8 @@ def finish(
     if values["local"].null_count():  # filtering copies every column: only when needed
         warnings += bad_timestamps(values.filter(pl.col("local").is_null()), source)
         values = values.filter(pl.col("local").is_not_null())
-    utc, time_warnings = to_utc(values, bias_minutes=bias_minutes, source=source, correct_dst=correct_dst)
+    zone = info.get("zone_name") if info.get("bias_basis") == "header" else None  # a user's offset has no DST rules
+    utc, time_warnings = to_utc(values, bias_minutes=bias_minutes, source=source, correct_dst=correct_dst, zone_name=zone)
     warnings.extend(time_warnings)
     # replace_column and getitem, not with_columns/select/drop: see kit.io.table._fast
     frame = values.clone().replace_column(values.get_column_index("local"), utc)

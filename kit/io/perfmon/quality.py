@@ -33,6 +33,7 @@ SEVERITY = {
     "bias-override": "info",
     "encoding-guess": "warning",
     "dst-jump": "warning",
+    "hour-step": "warning",
     "clock-step-back": "warning",
     "duplicate-time": "warning",
     "single-sample": "warning",
