@@ -223,7 +223,7 @@ def _blackout(b: Blackout) -> dict[str, Any]:
 def _channels(c: Channels) -> dict[str, Any]:
     return {
         "imbalance": {i.host: {"nics": list(i.nics), "shares": list(i.shares), "spread": i.spread} for i in c.imbalance},
-        "idle_selected": [asdict(i) for i in c.idle_selected],
+        "idle_selected": [{"host": i.host, "instance": i.instance, "name": i.name} for i in c.idle_selected],
         "mixed_speeds": {m.host: list(m.gbps) for m in c.mixed_speeds},
         "accounting": asdict(c.accounting),
         "lacking": list(c.lacking),

@@ -92,7 +92,7 @@ def attribute_channels(
     return Channels(
         nics=nics,
         imbalance=_imbalance(carried),
-        idle_selected=tuple(IdleChannel(h, i, n) for h, i, n in idle.select("host", "instance", "name").iter_rows()),
+        idle_selected=tuple(IdleChannel(h, i, n, k) for h, i, n, k in idle.select("host", "instance", "name", "nic").iter_rows()),
         mixed_speeds=mixed,
         accounting=_accounting(lm_bytes),
         lacking=tuple(lacking),

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from kit.analysis.results import GBPS, Blackout, Channels, Finding, Leg, LiveMigrationBytes, Throughput, Window
+from kit.analysis.results import (
+    GBPS,
+    Blackout,
+    Channels,
+    Finding,
+    Leg,
+    LiveMigrationBytes,
+    Migration,
+    Throughput,
+    Window,
+)
 from kit.inputs.timebase import hms
 
 BACK_PRESSURE_S = 1.0
@@ -92,7 +102,7 @@ def _stops(legs: tuple[Leg, ...]) -> list[Finding]:
                 f"(silent from {hms(stop.silent_from)}) while the other NICs went on: shares of "
                 f"{', '.join(repr(n) for n in order)} {before} before, {after} after (a link drop, a cable or a "
                 "failover?).",
-                host=leg.host,
+                host=leg.host, subject=stop.nic,
             ))
     return out
 
@@ -108,7 +118,7 @@ def _cores(legs: tuple[Leg, ...], throughput: Throughput, transport: str | None,
                 f"Core {core} on {leg.host} spent {pct:.0f} % in DPC + interrupt time: a single receive core at its "
                 f"limit caps the throughput ({_fmt(None if mean is None else mean * GBPS)} Gbit/s, "
                 f"{_fmt(throughput.pct_of_link)} % of link).",
-                host=leg.host,
+                host=leg.host, subject=str(core),
             ))
     for leg in legs:
         summary = leg.core_summary
@@ -160,7 +170,7 @@ def channel_findings(channels: Channels, transport: str | None, *, stopped: set[
             "unexpected-nic",
             f"{who} used NIC '{row['name'] or row['instance']}' on {row['host']}, which is not among the "
             f"live-migration networks; it carried {100 * (row['share'] or 0):.0f} % of the bytes.",
-            host=row["host"],
+            host=row["host"], subject=row["nic"],
         ))
     for item in (i for i in channels.imbalance if i.host not in stopped):
         parts = ", ".join(f"'{n}' {100 * s:.0f} %" for n, s in zip(item.nics, item.shares))
@@ -172,7 +182,7 @@ def channel_findings(channels: Channels, transport: str | None, *, stopped: set[
     for idle in channels.idle_selected:
         out.append(Finding(
             "idle-selected", f"SMB selected NIC '{idle.name or idle.instance}' on {idle.host}, but it carried nothing.",
-            host=idle.host,
+            host=idle.host, subject=idle.nic,
         ))
     for mixed in channels.mixed_speeds:
         out.append(Finding(
@@ -187,7 +197,7 @@ def channel_findings(channels: Channels, transport: str | None, *, stopped: set[
             "rdma-and-tcp",
             f"NIC '{row['name'] or row['instance']}' on {row['host']} carried both RDMA ({row['rdma_bytes'] / 1e9:.2f} GB) "
             f"and TCP ({row['tcp_bytes'] / 1e9:.2f} GB) bytes.",
-            host=row["host"],
+            host=row["host"], subject=row["nic"],
         ))
     accounting = channels.accounting
     if accounting.compression_ratio and accounting.compressed_bytes:
@@ -201,3 +211,45 @@ def channel_findings(channels: Channels, transport: str | None, *, stopped: set[
 
 def _fmt(value: float | None) -> str:
     return "?" if value is None else f"{value:.3g}"
+
+
+def contradictions(migration: Migration) -> list[str]:
+    """Every finding of ``migration`` that its own figures do not bear out (empty: none).
+
+    A finding must never contradict a figure: a NIC said to have carried nothing carried under
+    1 % of its host's bytes on every leg, a stopped NIC is silent after its stop, a saturated core
+    reads ≥ 90 %, an unexpected NIC carried bytes and is not configured, and so on for every kind.
+    """
+    nics = migration.channels.nics
+    legs = {leg.host: leg for leg in migration.legs}
+    out = []
+    for finding in migration.findings:
+        leg = legs.get(finding.host)
+        rows = nics.filter((pl.col("nic") == (finding.subject or "")) & (pl.col("host") == (finding.host or "")))
+        checks = {
+            "found-by-throughput": lambda: migration.window.method == "throughput",
+            "concurrent": lambda: bool(migration.window.concurrent_with),
+            "gap": lambda: leg is not None and leg.gaps.height > 0,
+            "nic-stopped": lambda: leg is not None and any(
+                s.nic == finding.subject and s.shares_after[s.instance] < 0.05 for s in leg.nic_stops
+            ),
+            "saturated-core": lambda: leg is not None
+            and leg.cores.filter(pl.col("core") == int(finding.subject))["saturated"].any(),
+            "cores-vs-expected": lambda: leg is not None and leg.core_summary.active_count != migration.expected_cores,
+            "dips": lambda: migration.throughput.steadiness.dip_count > 0,
+            "back-pressure": lambda: (migration.lm_bytes.receive_pending_peak or 0) > 0,
+            "unexpected-nic": lambda: rows.height > 0 and rows["carried"].all() and (~rows["configured"]).all(),
+            "imbalance": lambda: any(i.host == finding.host for i in migration.channels.imbalance),
+            "idle-selected": lambda: rows.height > 0 and (rows["share"].fill_null(0) < 0.01).all()
+            and nics.filter((pl.col("nic") == finding.subject) & pl.col("carried")).is_empty(),
+            "mixed-speeds": lambda: any(m.host == finding.host for m in migration.channels.mixed_speeds),
+            "rdma-and-tcp": lambda: rows.height > 0 and (rows["rdma_bytes"].fill_null(0) > 0).all(),
+            "compression": lambda: bool(migration.channels.accounting.compressed_bytes),
+            "blackout-disagreement": lambda: migration.blackout.note is not None,
+        }
+        ok = checks[finding.kind]() if finding.kind in checks else None
+        if ok is None:
+            out.append(f"unknown finding kind {finding.kind!r}: {finding.text}")
+        elif not ok:
+            out.append(f"{finding.kind} contradicts the figures: {finding.text}")
+    return out

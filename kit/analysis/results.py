@@ -358,6 +358,8 @@ class IdleChannel:
     host: str
     instance: str
     name: str | None
+    nic: str | None = None
+    """The NIC key."""
 
 
 @dataclass(frozen=True)
@@ -434,6 +436,8 @@ class Finding:
     kind: str
     text: str
     host: str | None = None
+    subject: str | None = None
+    """What it is about, where one thing: the NIC key of a NIC finding, the core of a core finding."""
 
     def __str__(self) -> str:
         return self.text

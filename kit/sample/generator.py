@@ -101,6 +101,13 @@ the migrations of an SMB group; null for SMB Direct [bytes/s]), ``core_bound`` (
 than half of its transfer time the core limit, not the NIC, set its rate), ``plateau_wire_bytes_s``
 (median wire rate over the core-bound ms when ``core_bound``, else null [bytes/s])}.
 
+Instance names: ``Network Interface`` escapes the adapter description, ``RDMA Activity`` and ``Per
+Processor Network Interface Card Activity`` keep it (``… #2``, ``Intel(R) …``), as Windows does.
+Live-migration rates: the source's ``Memory Walker: Bytes Read/sec``, ``Uncompressed Bytes
+Sent/sec`` (or, with compression, ``Bytes Sent for Compression/sec`` and ``Compressor: Compressed
+Bytes Sent/sec``) and its transport's ``Bytes Sent/sec``; the destination's ``Receiver: Bytes
+Written/sec`` (with compression also ``Compressed Bytes Received/sec`` and ``Decompressed
+Bytes/sec``) and ``Receiver: Bytes Pending Write`` (0: a receiver that keeps up).
 Counter gauges on the migration instance: ``Transfer Pass: Number`` is the current pass (0 during
 setup, the last pass after it ends); ``Transfer pass: Dirty Page Count`` is the page count of the
 current pass; ``SMB Transport: Bytes Sent`` counts since the instance appeared. On the receiving
@@ -124,6 +131,7 @@ import polars as pl
 
 from kit.errors import OptionError
 from kit.identity import escape_instance
+from kit.io.perfmon.names import translation_table
 from kit.limits import ETHERNET_HEADER_BYTES, IP_TCP_HEADER_BYTES, l2_ceiling_bytes_s, payload_ceiling_bytes_s
 
 Transport = Literal["tcp", "compression", "smb", "smb-direct"]
@@ -350,6 +358,17 @@ class Scenario:
         description: What the test is, for people comparing runs. [text]
         side_inputs: Also write events, topology exports and ping logs (:class:`SideInputs`);
             None = only the perfmon CSVs and ``truth.json``.
+        lm_counter_hosts: Host roles (``"source"``, ``"destination"``: the scenario's two hosts)
+            that logged ``Hyper-V VM Live Migration`` when ``log_live_migration_counters``.
+        nic_drop: ``(wire NIC index, seconds after the first transfer starts)``: that NIC's link
+            goes down for good then (a link drop, a pulled cable); the others carry on. [s]
+        destination_tz: ``(zone name, bias minutes)`` of the destination host when it is set to
+            another time zone than the source (its header and local times follow it).
+        language: ``"en"`` or ``"de"``: object and counter names as a Windows of that language
+            writes them (names only from ``kit/io/perfmon/counter_names.tsv``; the rest stay English).
+        encoding: ``"utf-8"``, ``"cp1252"`` or ``"utf-16"`` (with a BOM, as PowerShell 5.1 writes).
+        pause: ``(start, duration)`` after the capture origin during which the collectors took no
+            sample (both hosts). [s]
     """
 
     name: str
@@ -393,6 +412,12 @@ class Scenario:
     power_plan: str = "Balanced"
     description: str = ""
     side_inputs: SideInputs | None = None
+    lm_counter_hosts: tuple[str, ...] = ("source", "destination")
+    nic_drop: tuple[int, float] | None = None
+    destination_tz: tuple[str, int] | None = None
+    language: str = "en"
+    encoding: str = "utf-8"
+    pause: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         problems = self._problems()
@@ -428,6 +453,11 @@ class Scenario:
             "compression_ratio must be >= 1": self.compression_ratio >= 1,
             "receive_cores must give connections_per_nic distinct LPs per wire NIC": self._receive_cores_ok(),
             "side_inputs.lm_networks must name migration NICs": self._lm_networks_ok(),
+            "nic_drop must name a wire NIC of several": self.nic_drop is None
+            or (len(self.wire_nics) > 1 and 0 <= self.nic_drop[0] < len(self.wire_nics) and self.nic_drop[1] > 0),
+            "language must be en or de": self.language in ("en", "de"),
+            "encoding must be utf-8, cp1252 or utf-16": self.encoding in ("utf-8", "cp1252", "utf-16"),
+            "lm_counter_hosts must be source and/or destination": set(self.lm_counter_hosts) <= {"source", "destination"},
         }
         return [text for text, ok in checks.items() if not ok]
 
@@ -634,9 +664,11 @@ class _Col:
     counter: str
     values: np.ndarray  # NaN = blank
 
-    def path(self, host: str) -> str:
-        where = self.object if self.instance is None else f"{self.object}({self.instance})"
-        return f"\\\\{host}\\{where}\\{self.counter}"
+    def path(self, host: str, names: dict[str, str] | None = None) -> str:
+        names = names or {}
+        name = names.get(self.object, self.object)
+        where = name if self.instance is None else f"{name}({self.instance})"
+        return f"\\\\{host}\\{where}\\{names.get(self.counter, self.counter)}"
 
 
 @dataclass(frozen=True)
@@ -666,7 +698,7 @@ def generate(scenario: Scenario) -> GeneratedTest:
     for role, host in (("source", scenario.source_host), ("destination", scenario.destination_host)):
         columns, nic_series = _host_columns(scenario, timeline, role, cores, rng)
         written = timeline.times[role] + _offset_ms(scenario, role)
-        csv[host] = _render_csv(scenario, host, written, columns)
+        csv[host] = _render_csv(scenario, host, role, written, columns)
         totals[host] = {nic.instance: _nic_totals(series) for nic, series in zip(scenario.nics, nic_series)}
     truth = _truth(scenario, timeline, csv, totals, cores)
     side: dict[str, bytes] = {}
@@ -781,6 +813,9 @@ def _timeline(sc: Scenario, rng: np.random.Generator) -> _Timeline:
         "source": _sample_times(rng, rows, interval, 0, sc.jitter_ms),
         "destination": _sample_times(rng, rows, interval, int(rng.integers(0, interval)), sc.jitter_ms),
     }
+    if sc.pause is not None:  # the collectors took no sample then
+        first, last = sc.pause[0] * 1000, (sc.pause[0] + sc.pause[1]) * 1000
+        times = {role: t[(t < first) | (t >= last)] for role, t in times.items()}
     ticks = int(max(t[-1] for t in times.values())) + 1
     migrations = tuple(
         _migration_timeline(sc, i, run, window, ticks) for i, (run, window) in enumerate(zip(runs, windows))
@@ -891,8 +926,9 @@ def _horizon_ms(sc: Scenario, migration: Migration) -> int:
     return math.ceil(total) + 1
 
 
-def _capacity(sc: Scenario, rng: np.random.Generator, horizon: int) -> np.ndarray:
-    """Memory bytes each wire NIC can move per ms: noise plus saw-tooth dips. [bytes/ms]"""
+def _capacity(sc: Scenario, rng: np.random.Generator, horizon: int, *, start: int = 0) -> np.ndarray:
+    """Memory bytes each wire NIC can move per ms, ticks ``start`` … ``start + horizon``: noise
+    plus saw-tooth dips, and nothing on a NIC whose link dropped (``Scenario.nic_drop``). [bytes/ms]"""
     segments = -(-horizon // _SEGMENT_MS)
     n = len(sc.wire_nics)
     noise = 1 + 0.012 * rng.standard_normal((n, segments))
@@ -902,7 +938,11 @@ def _capacity(sc: Scenario, rng: np.random.Generator, horizon: int) -> np.ndarra
     ceiling = np.array([nic.payload_ceiling_bytes_s for nic in sc.wire_nics])[:, None] / 1000
     factor = np.clip(noise - sawtooth, _DIP_FLOOR, _MAX_CEILING_SHARE / sc.link_efficiency)
     per_segment = sc.link_efficiency * ceiling * factor * sc.memory_per_payload
-    return np.repeat(per_segment, _SEGMENT_MS, axis=1)[:, :horizon]
+    out = np.repeat(per_segment, _SEGMENT_MS, axis=1)[:, :horizon]
+    if sc.nic_drop is not None:
+        nic, at_s = sc.nic_drop
+        out[nic, max(0, round(at_s * 1000) - start) :] = 0.0
+    return out
 
 
 def _schedule(sc: Scenario, runs: list[_Run], capacity: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -936,7 +976,7 @@ def _schedule(sc: Scenario, runs: list[_Run], capacity: np.ndarray, rng: np.rand
             ends.append((run, last, total, cumulative))
         if any(last >= capacity.shape[1] for _, last, _, _ in ends):
             extra = capacity.shape[1]
-            capacity = np.concatenate([capacity, _capacity(sc, rng, extra)], axis=1)
+            capacity = np.concatenate([capacity, _capacity(sc, rng, extra, start=extra)], axis=1)
             for run in runs:
                 run.grow(extra)
             continue
@@ -1038,7 +1078,7 @@ def _host_columns(
     columns += _cpu_columns(sc, role, connections, memory_rate, running, rng)
     if sc.per_processor_nic_counters:
         columns += _per_processor_nic_columns(sc, connections, series, seconds)
-    if sc.log_live_migration_counters:
+    if sc.log_live_migration_counters and role in sc.lm_counter_hosts:
         columns += _migration_columns(sc, tl, role, t, seconds)
     columns += _vnic_columns(tl, role, t, seconds)
     columns.append(_memory_column(sc, tl, role, t, rng))
@@ -1096,8 +1136,9 @@ def _rdma_columns(sc: Scenario, series: list[_NicSeries], seconds: np.ndarray) -
         rdma = sc.transport == "smb-direct"
         inbound = s.wire_received / seconds if rdma else zero
         outbound = s.wire_sent / seconds if rdma else zero
-        columns.append(_Col("RDMA Activity", nic.instance, "RDMA Inbound Bytes/sec", inbound))
-        columns.append(_Col("RDMA Activity", nic.instance, "RDMA Outbound Bytes/sec", outbound))
+        # RDMA Activity keeps the adapter's own description (#2, (R)); Network Interface escapes it
+        columns.append(_Col("RDMA Activity", nic.description, "RDMA Inbound Bytes/sec", inbound))
+        columns.append(_Col("RDMA Activity", nic.description, "RDMA Outbound Bytes/sec", outbound))
     return columns
 
 
@@ -1187,7 +1228,7 @@ def _per_processor_nic_columns(
         dpcs[j] += background / _PACKETS_PER_DPC
     packets[:, 0] = dpcs[:, 0] = np.nan
     return [
-        _Col(_PER_PROCESSOR_NIC, f"{lp}, {nic.instance}", counter, values[j, :, lp])
+        _Col(_PER_PROCESSOR_NIC, f"{lp}, {nic.description}", counter, values[j, :, lp])
         for counter, values in (("DPCs Queued/sec", dpcs), ("Received Packets/sec", packets))
         for j, nic in enumerate(sc.nics)
         for lp in range(lps)
@@ -1213,12 +1254,19 @@ def _migration_columns(sc: Scenario, tl: _Timeline, role: str, t: np.ndarray, se
             "Transfer Pass: Is blackout": sending * blackout,
             "Transfer pass: Dirty Page Count": sending * pages,
             "SMB Transport: Bytes Sent": sending * smb * _cumulative_at(wire_payload, t),
+            "Receiver: Bytes Pending Write": np.zeros(t.size),  # a receiver that keeps up
         }
+        compressed = 1.0 if sc.transport == "compression" else 0.0
         rates = {
             "Memory Walker: Bytes Read/sec": sending * memory,
+            "Memory Walker: Uncompressed Bytes Sent/sec": sending * (1 - compressed) * memory,
+            "Memory Walker: Bytes Sent for Compression/sec": sending * compressed * memory,
+            "Compressor: Compressed Bytes Sent/sec": sending * compressed * payload,
             "SMB Transport: Bytes Sent/sec": sending * smb * payload,
             "TCP Transport: Bytes Sent/sec": sending * (1 - smb) * payload,
             "Receiver: Bytes Written/sec": (1 - sending) * memory,
+            "Receiver: Compressed Bytes Received/sec": (1 - sending) * compressed * payload,
+            "Receiver: Decompressed Bytes/sec": (1 - sending) * compressed * memory,
         }
         for counters, ok in ((gauges, gauge_ok), (rates, rate_ok)):
             for name, v in counters.items():
@@ -1293,18 +1341,40 @@ def _offset_ms(sc: Scenario, role: str) -> int:
     return round(sc.clock_offset_s * 1000) if role == "destination" else 0
 
 
-def _render_csv(sc: Scenario, host: str, t: np.ndarray, columns: list[_Col]) -> bytes:
-    """The relog CSV: columns sorted by object then counter (instances in order)."""
+def _zone(sc: Scenario, role: str) -> tuple[str, int]:
+    """(zone name, bias minutes) a host's header states."""
+    return sc.destination_tz if role == "destination" and sc.destination_tz else (sc.tz_name, sc.bias_minutes)
+
+
+def _render_csv(sc: Scenario, host: str, role: str, t: np.ndarray, columns: list[_Col]) -> bytes:
+    """The relog CSV: columns sorted by object then counter (instances in order), names in the
+    scenario's language, local times in the host's zone, bytes in the scenario's encoding."""
     ordered = sorted(columns, key=lambda c: (c.object.lower(), c.counter.lower()))
     matrix = np.column_stack([c.values for c in ordered]) + 0.0  # + 0.0 turns -0.0 into 0.0
     text = np.where(np.isnan(matrix), " ", np.char.mod("%.20g", matrix))
-    stamps = pl.Series(np.datetime64(sc.start_local, "ms") + t.astype("timedelta64[ms]"))
-    header = f"(PDH-CSV 4.0) ({sc.tz_name})({sc.bias_minutes})"
+    zone, bias = _zone(sc, role)
+    start = sc.start_local + timedelta(minutes=sc.bias_minutes - bias)  # the same instant on this host's clock
+    stamps = pl.Series(np.datetime64(start, "ms") + t.astype("timedelta64[ms]"))
+    header = f"(PDH-CSV 4.0) ({zone})({bias})"
+    names = _localized(sc.language)
     frame = pl.DataFrame(
         {header: stamps.dt.strftime("%m/%d/%Y %H:%M:%S%.3f")}
-        | {c.path(host): text[:, j] for j, c in enumerate(ordered)}
+        | {c.path(host, names): text[:, j] for j, c in enumerate(ordered)}
     )
-    return frame.write_csv(quote_style="always", line_terminator="\r\n").encode("ascii")
+    out = frame.write_csv(quote_style="always", line_terminator="\r\n")
+    return out.encode("ascii") if sc.language == "en" and sc.encoding == "utf-8" else out.encode(sc.encoding)
+
+
+def _localized(language: str) -> dict[str, str]:
+    """English object or counter name → the name a Windows of ``language`` writes (the first
+    sourced one in ``counter_names.tsv``); names it lacks stay English."""
+    if language == "en":
+        return {}
+    out: dict[str, str] = {}
+    table = translation_table().filter(pl.col("language") == language)
+    for english, localized in table.select("english", "localized").iter_rows():
+        out.setdefault(english, localized)
+    return out
 
 
 def _nic_totals(series: _NicSeries) -> dict[str, float]:
@@ -1325,7 +1395,8 @@ def _truth(
 ) -> dict[str, Any]:
     origin = sc.start_local + timedelta(minutes=sc.bias_minutes)
     hosts = {"source": sc.source_host, "destination": sc.destination_host}
-    first_line = {host: data.split(b"\r\n", 1)[0].decode("ascii") for host, data in csv.items()}
+    text = {host: data.decode(sc.encoding) for host, data in csv.items()}
+    first_line = {host: body.split("\r\n", 1)[0] for host, body in text.items()}
     windows = [(m.passes[0].start_ms, m.passes[-1].end_ms) for m in tl.migrations]
     concurrent = [
         [j for j, (s, e) in enumerate(windows) if j != i and s < end and start < e]
@@ -1338,10 +1409,18 @@ def _truth(
         "hosts": hosts,
         "interval_s": sc.interval_s,
         "timezone": {"name": sc.tz_name, "bias_minutes": sc.bias_minutes},
+        "timezones": {h: dict(zip(("name", "bias_minutes"), _zone(sc, r))) for r, h in hosts.items()},
+        "pauses": [] if sc.pause is None else [
+            {"start_utc": _iso(origin, sc.pause[0] * 1000), "end_utc": _iso(origin, (sc.pause[0] + sc.pause[1]) * 1000)}
+        ],
+        "nic_drop": None if sc.nic_drop is None else {
+            "instance": sc.wire_nics[sc.nic_drop[0]].instance,
+            "at_utc": _iso(origin, min(m.passes[0].start_ms for m in tl.migrations) + sc.nic_drop[1] * 1000),
+        },
         "clock_offset_s": {host: _offset_ms(sc, role) / 1000 for role, host in hosts.items()},
         "files": {host: f"{host}.csv" for host in hosts.values()},
         "columns": {host: line.count('","') for host, line in first_line.items()},
-        "rows": {host: data.count(b"\r\n") - 1 for host, data in csv.items()},
+        "rows": {host: body.count("\r\n") - 1 for host, body in text.items()},
         "first_sample_utc": {h: _iso(origin, tl.times[r][0] + _offset_ms(sc, r)) for r, h in hosts.items()},
         "last_sample_utc": {h: _iso(origin, tl.times[r][-1] + _offset_ms(sc, r)) for r, h in hosts.items()},
         "nic_instances": {nic.description: nic.instance for nic in sc.nics},
@@ -1804,6 +1883,8 @@ _CX5 = (
 )
 _X710_2 = Nic("Intel(R) Ethernet Controller X710 for 10GbE SFP+ #2", 10.0, 1500, False)
 _X710_2_JUMBO = Nic(_X710_2.description, 10.0, 9000, False)
+_E810 = Nic("Intel(R) Ethernet Network Adapter E810-C-Q2", 25.0, 9000, True)
+_E810_2 = Nic("Intel(R) Ethernet Network Adapter E810-C-Q2 #2", 25.0, 9000, True)
 _VM_55_GB = 55e9 / 2**30
 """The 55 GB (10^9 bytes) VM of the comparison the kit is built around. [GiB]"""
 
@@ -1994,6 +2075,104 @@ SEEDS: dict[str, Scenario] = {
             description="As the bundled SMB 2 x 10 GbE test, logged without Hyper-V VM Live Migration or "
             "Hyper-V CPU counters and with the classic Processor object: windows come from NIC throughput.",
         ),
+        # --- captures nobody here made look like these (issue 13): each class with its truth ---
+        Scenario(
+            "smb-direct-e810-rdma-names",
+            seed=301,
+            transport="smb-direct",
+            nics=(_E810, _E810_2, _MANAGEMENT_NIC),
+            vm_memory_gib=8.0,
+            side_inputs=SideInputs(),
+            description="SMB Direct over two 25 GbE Intel(R) E810 ports: RDMA Activity names them "
+            "'Intel(R) … #2', Network Interface 'Intel[R] … _2'; one adapter must stay one NIC.",
+        ),
+        Scenario(
+            "final-pass-between-samples-1s",
+            seed=302,
+            vm_memory_gib=8.0,
+            dirty_rate_mb_s=900.0,
+            blackout_s=0.45,
+            description="Fast-dirtying VM: the short last passes fall between 1 s samples.",
+        ),
+        Scenario(
+            "final-pass-between-samples-5s",
+            seed=303,
+            vm_memory_gib=8.0,
+            dirty_rate_mb_s=900.0,
+            blackout_s=0.45,
+            interval_s=5.0,
+            setup_s=5.2,
+            teardown_s=5.2,
+            idle_before_s=40.0,
+            idle_after_s=40.0,
+            description="The same at 5 s sampling: 'Is blackout' is rarely read 1.",
+        ),
+        Scenario(
+            "destination-without-lm-counters",
+            seed=304,
+            vm_memory_gib=8.0,
+            lm_counter_hosts=("source",),
+            description="Only the source logged Hyper-V VM Live Migration: the destination is known from its bytes.",
+        ),
+        Scenario(
+            "nic-drop-smb-2x10g",
+            seed=305,
+            vm_memory_gib=16.0,
+            nic_drop=(1, 4.0),
+            description="SMB Multichannel over 2 x 10 GbE; the second port's link drops 4 s into the transfer and "
+            "the first carries the rest.",
+        ),
+        Scenario(
+            "compression-1x10g",
+            seed=306,
+            transport="compression",
+            nics=(_X710_JUMBO, _MANAGEMENT_NIC),
+            vm_memory_gib=16.0,
+            compression_ratio=2.0,
+            description="Compression over one 10 GbE NIC (2:1): memory read twice the bytes on the wire.",
+        ),
+        Scenario(
+            "zones-and-clock-offset",
+            seed=307,
+            vm_memory_gib=8.0,
+            destination_tz=("GMT Standard Time", 0),
+            clock_offset_s=2.37,
+            description="The destination is set to London time (the source to Berlin) and its clock runs 2.37 s ahead.",
+        ),
+        Scenario(
+            "german-cp1252-0.5s",
+            seed=308,
+            vm_memory_gib=8.0,
+            interval_s=0.5,
+            language="de",
+            encoding="cp1252",
+            tz_name="Mitteleuropäische Zeit",
+            description="A German Windows at 0.5 s, cp1252: localized names (from the sourced table) and zone name.",
+        ),
+        Scenario(
+            "german-utf16-0.5s",
+            seed=309,
+            vm_memory_gib=8.0,
+            interval_s=0.5,
+            language="de",
+            encoding="utf-16",
+            tz_name="Mitteleuropäische Zeit",
+            description="The same in UTF-16 with a BOM.",
+        ),
+        Scenario(
+            "collector-pause-1h",
+            seed=310,
+            vm_memory_gib=8.0,
+            interval_s=5.0,
+            setup_s=5.2,
+            teardown_s=5.2,
+            idle_before_s=3700.0,
+            idle_after_s=30.0,
+            pause=(20.0, 3600.0),
+            start_local=datetime(2025, 11, 24, 9, 0, 0),
+            description="The collectors paused for an hour on 24 November (no DST change that day), then the migration.",
+        ),
     )
 }
-"""Scenarios of the comparison the kit is built around, by name (not written to ``data/``)."""
+"""Scenarios the kit is checked against (not written to ``data/``): the comparison it is built
+around, and one of each class of capture nobody here made (issue 13)."""

@@ -169,7 +169,9 @@ def test_counter_paths_and_escaping(test: synth.GeneratedTest) -> None:
         r'"\\HV01\Memory\Available MBytes"',
     ):
         assert expected in header
-    assert "Intel(R)" not in header and "#2" not in header
+    # Network Interface escapes the description; RDMA Activity keeps it, #2 included (domain §8a)
+    assert r'"\\HV01\RDMA Activity(Mellanox ConnectX-4 Lx Ethernet Adapter #2)\RDMA Outbound Bytes/sec"' in header
+    assert "Intel(R)" not in header and "Network Interface(Mellanox ConnectX-4 Lx Ethernet Adapter #2)" not in header
     vnic = r"Hyper-V Virtual Network Adapter\(SQL-VM01_Network Adapter_[0-9A-F-]{36}--[0-9A-F-]{36}\)"
     assert re.search(vnic, header)
 
@@ -260,7 +262,7 @@ def test_management_nic_carries_only_background(captures: dict[str, Capture]) ->
 
 def test_rdma_counters_stay_zero_for_smb_over_tcp(captures: dict[str, Capture]) -> None:
     for capture in captures.values():
-        for instance in ("Mellanox ConnectX-4 Lx Ethernet Adapter", "Mellanox ConnectX-4 Lx Ethernet Adapter _2"):
+        for instance in ("Mellanox ConnectX-4 Lx Ethernet Adapter", "Mellanox ConnectX-4 Lx Ethernet Adapter #2"):
             for counter in ("RDMA Inbound Bytes/sec", "RDMA Outbound Bytes/sec"):
                 assert np.nansum(np.abs(capture.column("RDMA Activity", instance, counter))) == 0
 
@@ -429,7 +431,8 @@ def test_smb_direct_moves_bytes_to_rdma_counters() -> None:
     assert migration["busy_receive_cores"]["HV02"] == []
     source = Capture(result.csv["HV01"], BUNDLED.bias_minutes)
     for instance, wire in migration["bytes_per_nic"].items():
-        outbound = source.column("RDMA Activity", instance, "RDMA Outbound Bytes/sec")
+        description = result.truth["nics"][instance]["description"]  # RDMA Activity's instance name
+        outbound = source.column("RDMA Activity", description, "RDMA Outbound Bytes/sec")
         assert source.integral(outbound) == pytest.approx(wire)
         assert source.integral(source.column("Network Interface", instance, "Bytes Sent/sec")) < 1e5
 
@@ -828,12 +831,13 @@ def test_per_processor_nic_counters_point_at_the_receive_cores(seeded, name: str
     lps = range(loaded.scenario.logical_processors)
     per = "Per Processor Network Interface Card Activity"
     for host in loaded.hosts:
-        for instance in loaded.truth["nics"]:
-            packets = np.array([loaded.values(host, per, f"{lp}, {instance}", PACKETS) for lp in lps])
+        for instance, facts in loaded.truth["nics"].items():  # per-processor instances keep the description
+            packets = np.array([loaded.values(host, per, f"{lp}, {facts['description']}", PACKETS) for lp in lps])
             nic = loaded.values(host, "Network Interface", instance, "Packets Received/sec")
             np.testing.assert_allclose(packets.sum(axis=0)[1:], nic[1:], rtol=1e-9)
         for lp in lps:
-            dpcs = sum(loaded.values(host, per, f"{lp}, {i}", "DPCs Queued/sec") for i in loaded.truth["nics"])
+            dpcs = sum(loaded.values(host, per, f"{lp}, {n['description']}", "DPCs Queued/sec")
+                       for n in loaded.truth["nics"].values())
             processor = loaded.values(host, "Processor Information", f"0,{lp}", "DPCs Queued/sec")
             assert np.all(dpcs[1:] <= processor[1:])
     for m in loaded.truth["migrations"]:
@@ -841,8 +845,9 @@ def test_per_processor_nic_counters_point_at_the_receive_cores(seeded, name: str
         first = m["passes"][0]
         window = loaded.inside(receiver, epoch(first["start_utc"]), epoch(first["end_utc"]))
         for instance, cores in m["receive_cores_per_nic"].items():
+            description = loaded.truth["nics"][instance]["description"]
             packets = np.array([
-                np.mean(loaded.values(receiver, per, f"{lp}, {instance}", PACKETS)[window]) for lp in lps
+                np.mean(loaded.values(receiver, per, f"{lp}, {description}", PACKETS)[window]) for lp in lps
             ])
             carrying = sorted(int(lp) for lp in np.flatnonzero(packets > 0.05 * packets.sum()))
             assert carrying == cores, (m["vm"], instance)
@@ -903,7 +908,8 @@ def test_smb_direct_has_no_core_limit(seeded) -> None:
     window = loaded.inside("HV02", epoch(first["start_utc"]), epoch(first["end_utc"]))
     assert loaded.busy_cores("HV02", window) == []
     for instance, wire in m["bytes_per_nic"].items():
-        inbound = loaded.values("HV02", "RDMA Activity", instance, "RDMA Inbound Bytes/sec")
+        description = loaded.truth["nics"][instance]["description"]  # RDMA Activity's instance name
+        inbound = loaded.values("HV02", "RDMA Activity", description, "RDMA Inbound Bytes/sec")
         assert loaded.integral("HV02", inbound) == pytest.approx(wire, rel=1e-9)
 
 
