@@ -56,7 +56,7 @@ CARDS = {
 NIC_COLUMNS = ("host", "name", "instance", "direction", "carried", "share", "bytes", "tcp_bytes", "rdma_bytes",
                "configured", "selected", "current_channels", "smb_direct_connections")
 """Columns of :attr:`MultichannelAudit.table`: bytes [bytes], share [1]."""
-CHANNEL_FINDINGS = ("unexpected-nic", "imbalance", "idle-selected", "mixed-speeds", "rdma-and-tcp", "compression")
+CHANNEL_FINDINGS = ("unexpected-nic", "nic-stopped", "imbalance", "idle-selected", "mixed-speeds", "rdma-and-tcp", "compression")
 """The finding kinds :class:`MultichannelAudit` lists (:mod:`kit.analysis.findings`)."""
 _ERRORS = (KitError, ValueError, OSError)
 
