@@ -128,6 +128,7 @@ def load(
             bar.set_postfix_str(path.name, refresh=False)
             parts.append(_load_file(path, options, cache_results, counters))
             bar.update(1)
+    parts = _one_cache_warning(parts)
     if counters is None:
         return combine(parts)
     found = [part for part in parts if part.catalog.height]
@@ -195,20 +196,36 @@ def _load_file(path: Path, options: dict, use_cache: bool, counters: tuple[str, 
 
 
 def _load_cached(path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None) -> Capture:
-    if use_cache:
-        key = cache.entry_key(cache.content_hash(path), options)
-        hit = cache.read(key, path, select=None if counters is None else counter_filter(counters))
-        if hit is not None:
-            return hit if counters is None else keep_selected(hit, counters)
     read_options = ReadOptions(
         options["bias"], options["override"], options["dst"], options["decimal_comma"], counters
     )
-    capture = read_file(path, read_options, encoding=options["encoding"], format=options["format"])
-    if use_cache and counters is None:
-        info = replace(capture.sources[0], cache_key=key)
-        capture = replace(capture, sources=(info,))
-        cache.write(key, capture)
-    return capture
+    if not use_cache:
+        return read_file(path, read_options, encoding=options["encoding"], format=options["format"])
+    session = cache.Session(path, options)
+    capture = session.read(select=None if counters is None else counter_filter(counters))
+    if capture is not None:
+        capture = capture if counters is None else keep_selected(capture, counters)
+    else:
+        capture = read_file(path, read_options, encoding=options["encoding"], format=options["format"])
+        if counters is None:
+            capture = session.store(capture)
+    return replace(capture, warnings=capture.warnings + session.warnings())
+
+
+def _one_cache_warning(parts: list[Capture]) -> list[Capture]:
+    """``parts`` with their ``cache-problem`` warnings made one (on the first part that had one):
+    a read-only cache folder is one problem, not one per file."""
+    problems = [(i, w) for i, part in enumerate(parts) for w in part.warnings if w.code == "cache-problem"]
+    if len(problems) < 2:
+        return parts
+    first, warning = problems[0]
+    others = len({i for i, _ in problems}) - 1
+    warning = replace(warning, message=f"{warning.message} (and {others} other file{'s' if others > 1 else ''})")
+    return [
+        replace(part, warnings=tuple(
+            w for w in part.warnings if w.code != "cache-problem") + ((warning,) if i == first else ()))
+        for i, part in enumerate(parts)
+    ]
 
 
 def combine(parts: list[Capture]) -> Capture:

@@ -1,10 +1,21 @@
 """Parquet cache of parsed files, keyed by the file's content and the load options.
 
-A file's content hash (SHA-256, which CPUs compute in hardware) is remembered against its path, size and modification time, the
-way git's index does, so a second load of an unchanged file costs a ``stat`` and a Parquet read;
-a file that was touched is hashed again, and a copy of a cached file elsewhere is found by its
-content. Location: ``$KIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/hvlm-kit``, else
-``~/.cache/hvlm-kit``.
+A file's content hash (SHA-256, which CPUs compute in hardware) is remembered against its path,
+inode, size, modification and change times, the way git's index does, so a second load of an
+unchanged file costs a ``stat`` and a Parquet read; a file that was touched in any way (even with
+its mtime put back: the change time cannot be) is hashed again, and a copy of a cached file
+elsewhere is found by its content. Location: ``$KIT_CACHE_DIR``, else
+``$XDG_CACHE_HOME/hvlm-kit``, else ``~/.cache/hvlm-kit``.
+
+The cache is an optimisation and never a source of truth:
+
+* memos and entries are written atomically (staged, then renamed into place), so no reader ever
+  sees part of one, whatever the number of processes loading one file at once;
+* an entry records the content hash it was made from, its row count, columns and a checksum of its
+  data file, all checked on every read; a damaged entry is moved aside and replaced;
+* any problem with the cache itself (read-only folder, a file where the folder should be, a full
+  disk, a damaged entry) is never blamed on the input: the file is parsed as if there were no
+  cache, and :class:`Session` collects the problem for one ``cache-problem`` warning.
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,10 +36,16 @@ from kit.errors import LoadWarning
 from kit.inputs.capture import CATALOG_SCHEMA, Capture, SourceInfo
 from kit.io.perfmon.names import with_english
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 """Bump when the parsed form changes, so older entries are not used."""
 _BLOCK = 8 << 20
+_TAIL = 64 << 10
+"""Bytes at the end of a data file whose checksum an entry records (the Parquet footer is there)."""
 _HEX = re.compile(r"[0-9a-f]{32}")
+_WHAT_TO_DO = (
+    "the file was parsed without the cache; make the folder writable, free some space, "
+    "set KIT_CACHE_DIR to another folder, or pass cache_results=False"
+)
 
 
 def cache_dir() -> Path:
@@ -39,18 +56,24 @@ def cache_dir() -> Path:
     return Path(base) / "hvlm-kit"
 
 
+class CacheProblem(Exception):
+    """Something is wrong with the cache folder (never with the input file)."""
+
+
 def content_hash(path: Path) -> str:
-    """SHA-256 (first 128 bits, hex) of the file's bytes, reusing the last hash while size and
-    mtime are unchanged. (SHA-256 hashes 1.2 GB/s in memory here against BLAKE2b's 0.9 GB/s: it is
-    what a first load of a multi-GB log waits for.)"""
-    stat = path.stat()
-    stamp = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    memo = cache_dir() / "stat-sha256" / hashlib.blake2b(stamp.encode(), digest_size=16).hexdigest()
+    """SHA-256 (first 128 bits, hex) of the file's bytes, reusing the remembered hash while the
+    file's path, inode, size, mtime and ctime are unchanged. (SHA-256 hashes 1.2 GB/s in memory
+    here against BLAKE2b's 0.9 GB/s: it is what a first load of a multi-GB log waits for.)
+
+    An :class:`OSError` is the input's (it cannot be read); a memo that cannot be written raises
+    :class:`CacheProblem` *after* the hash is known, carrying it as ``args[1]``.
+    """
+    memo = _memo_path(path)
     try:
-        remembered = memo.read_text().strip()
-    except OSError:
+        remembered = memo.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeError):
         remembered = ""
-    if _HEX.fullmatch(remembered):  # a torn or empty memo is no hash: hash the file again
+    if _HEX.fullmatch(remembered):  # a torn, empty or foreign memo is no hash: hash the file again
         return remembered
     digest, buffer = hashlib.sha256(), bytearray(_BLOCK)
     view = memoryview(buffer)
@@ -58,19 +81,30 @@ def content_hash(path: Path) -> str:
         while size := handle.readinto(buffer):
             digest.update(view[:size])
     value = digest.hexdigest()[:32]
-    memo.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(memo, value)
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(memo, value.encode("ascii"))
+    except OSError as exc:
+        raise CacheProblem(f"cannot write {memo.parent}: {exc.strerror or exc}", value) from None
     return value
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that no reader ever sees a part of it."""
+def _memo_path(path: Path) -> Path:
+    """Where the hash of ``path`` as it is now (path, inode, size, mtime, ctime) is remembered."""
+    stat = path.stat()
+    stamp = f"{path.resolve()}|{stat.st_dev}|{stat.st_ino}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ctime_ns}"
+    return cache_dir() / "stat-sha256" / hashlib.blake2b(stamp.encode(), digest_size=16).hexdigest()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that no reader ever sees a part of it (the staging file is
+    removed whatever goes wrong)."""
     handle, staging = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
         os.replace(staging, path)
-    except OSError:
+    finally:
         Path(staging).unlink(missing_ok=True)
 
 
@@ -80,23 +114,80 @@ def entry_key(file_hash: str, options: dict) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def read(key: str, path: Path, *, select: pl.Expr | None = None) -> Capture | None:
-    """The cached capture of ``key`` (its source renamed to ``path``), or None on a miss.
+@dataclass
+class Session:
+    """One file's use of the cache: look it up, store it, and collect what went wrong with the
+    cache on the way (for one ``cache-problem`` warning) instead of failing the load."""
 
-    ``select``: a catalogue filter (:func:`kit.paths.counter_filter`); only the columns it keeps
-    are read from the Parquet file (the source's metadata still describes the whole file).
-    """
-    folder = cache_dir() / "entries" / key
+    path: Path
+    options: dict
+    file_hash: str = ""
+    key: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def read(self, select: pl.Expr | None = None) -> Capture | None:
+        """The cached capture of the file, or None (a miss, or a cache problem, recorded).
+        ``select``: a catalogue filter (:func:`kit.io.perfmon.paths.counter_filter`); only the
+        columns it keeps are read. An :class:`OSError` from the input file itself propagates."""
+        try:
+            self.file_hash = content_hash(self.path)
+        except CacheProblem as exc:
+            self.problems.append(exc.args[0])
+            self.file_hash = exc.args[1]
+        self.key = entry_key(self.file_hash, self.options)
+        folder = cache_dir() / "entries" / self.key
+        try:
+            if not folder.exists():
+                return None
+            return _read_entry(folder, self.file_hash, self.path, select)
+        except Exception as exc:  # noqa: BLE001 — a damaged entry is a miss, and is replaced
+            self.problems.append(f"entry {folder.name} was damaged ({_describe(exc)}) and is replaced")
+            _discard(folder)
+            return None
+
+    def store(self, capture: Capture) -> Capture:
+        """``capture`` with its cache key, stored under it (a write that fails is recorded).
+        Call after :meth:`read`."""
+        capture = replace(capture, sources=(replace(capture.sources[0], cache_key=self.key),))
+        try:
+            _write_entry(self.key, self.file_hash, capture)
+        except Exception as exc:  # noqa: BLE001 — the cache must never fail a load
+            self.problems.append(f"cannot store the parsed file: {_describe(exc)}")
+        return capture
+
+    def warnings(self) -> tuple[LoadWarning, ...]:
+        """One ``cache-problem`` warning naming the cache folder and what to do, if anything went wrong."""
+        if not self.problems:
+            return ()
+        text = "; ".join(dict.fromkeys(self.problems))
+        return (LoadWarning(str(self.path), "cache-problem", f"cache folder {cache_dir()}: {text}; {_WHAT_TO_DO}"),)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _read_entry(folder: Path, file_hash: str, path: Path, select: pl.Expr | None) -> Capture:
+    """The capture in ``folder``, checked against its metadata; raises on any mismatch."""
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    if meta["version"] != CACHE_VERSION or meta["hash"] != file_hash:
+        raise ValueError("made for another file or version")
+    data_file = folder / "data.parquet"
+    if data_file.stat().st_size != meta["data_bytes"] or _tail_sum(data_file) != meta["data_tail"]:
+        raise ValueError("its data file is not the one written")
     name = str(path)
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-        cat = pl.read_parquet(folder / "catalog.parquet").with_columns(source=pl.lit(name))
-        cat = with_english(cat).select(list(CATALOG_SCHEMA))
-        if select is not None:
-            cat = cat.filter(select)
-        data = pl.read_parquet(folder / "data.parquet", columns=None if select is None else ["time", *cat["column"]])
-    except (OSError, ValueError, pl.exceptions.PolarsError):
-        return None
+    cat = pl.read_parquet(folder / "catalog.parquet").with_columns(source=pl.lit(name))
+    cat = with_english(cat).select(list(CATALOG_SCHEMA))
+    columns = meta["columns"]
+    if cat["column"].to_list() != columns[1:]:
+        raise ValueError("its catalogue does not match its columns")
+    if select is not None:
+        cat = cat.filter(select)
+    data = pl.read_parquet(data_file, columns=None if select is None else ["time", *cat["column"]])
+    if data.height != meta["rows"] or (select is None and data.columns != columns):
+        raise ValueError(f"{data.height} rows × {data.width} columns, {meta['rows']} × {len(columns)} written")
     info = meta["source"]
     for key_name in ("start", "end"):
         info[key_name] = None if info[key_name] is None else datetime.fromisoformat(info[key_name])
@@ -105,8 +196,9 @@ def read(key: str, path: Path, *, select: pl.Expr | None = None) -> Capture | No
     return Capture(data=data, catalog=cat, sources=(SourceInfo(**info),), warnings=warnings)
 
 
-def write(key: str, capture: Capture) -> None:
-    """Store a one-source capture under ``key`` (atomically: a reader never sees half an entry)."""
+def _write_entry(key: str, file_hash: str, capture: Capture) -> None:
+    """Store a one-source capture under ``key``: staged in a private folder and renamed into
+    place, so a reader never sees half an entry; the staging folder goes whatever happens."""
     root = cache_dir() / "entries"
     root.mkdir(parents=True, exist_ok=True)
     final = root / key
@@ -114,18 +206,47 @@ def write(key: str, capture: Capture) -> None:
         return
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
     try:
-        capture.data.write_parquet(staging / "data.parquet", compression="lz4", statistics=False)
+        data_file = staging / "data.parquet"
+        capture.data.write_parquet(data_file, compression="lz4", statistics=False)
         capture.catalog.write_parquet(staging / "catalog.parquet")
         source = asdict(capture.sources[0])
         source.update(start=_text(source["start"]), end=_text(source["end"]))
         meta = {
+            "version": CACHE_VERSION,
+            "hash": file_hash,
+            "rows": capture.data.height,
+            "columns": capture.data.columns,
+            "data_bytes": data_file.stat().st_size,
+            "data_tail": _tail_sum(data_file),
             "source": source,
             "warnings": [w.__dict__ for w in capture.warnings],
         }
-        (staging / "meta.json").write_text(json.dumps(meta))
-        os.replace(staging, final)
-    except OSError:
+        (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        try:
+            os.replace(staging, final)
+        except OSError:
+            if not final.exists():  # another process's entry won the race: keep it
+                raise
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _tail_sum(path: Path) -> str:
+    """BLAKE2b of the last 64 KiB of ``path`` (a cheap check that a data file is the one written)."""
+    with path.open("rb") as handle:
+        handle.seek(max(0, handle.seek(0, 2) - _TAIL))
+        return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+
+
+def _discard(folder: Path) -> None:
+    """Remove a damaged entry: first renamed aside (atomic; a concurrent writer's fresh entry
+    under the same name is never half-deleted), then deleted."""
+    trash = folder.with_name(f".trash-{folder.name}-{os.getpid()}")
+    try:
+        os.rename(folder, trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _text(value: datetime | None) -> str | None:

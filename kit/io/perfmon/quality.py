@@ -58,6 +58,7 @@ SEVERITY = {
     "reserved-name": "warning",
     "ignored-columns": "info",
     "not-selected": "info",
+    "cache-problem": "warning",
 }
 """How serious each warning code is: ``error`` = data was lost or is unusable, ``warning`` = the
 numbers may mislead, ``info`` = normal for perfmon but worth knowing."""
