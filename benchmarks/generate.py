@@ -313,3 +313,64 @@ def generate(folder: Path, size: str, *, variants: bool = True) -> dict:
                 tmp.replace(dst)
             info[name] = {"path": str(dst), "bytes": dst.stat().st_size}
     return info
+
+
+PS_SIZES = {"tiny": 4, "small": 2_900, "full": 14_400}
+"""Samples (1 s apart) of the PowerShell long CSV per size: × 300 counters, about 227 bytes a row,
+so 0.27 MB, 198 MB and 980 MB."""
+PS_COLUMNS = (
+    "Path", "InstanceName", "CookedValue", "RawValue", "SecondValue", "MultipleCount", "CounterType",
+    "Timestamp", "Timestamp100NSec", "Status", "DefaultScale", "TimeBase",
+)
+_TICKS_1601 = 116_444_736_000_000_000
+"""100 ns ticks from 1601-01-01 (Windows FILETIME) to 1970-01-01."""
+
+
+def write_powershell(path: Path, samples: int, *, block: int = 200) -> dict:
+    """Write ``(Get-Counter …).CounterSamples | Export-Csv`` of the tiny capture's 300 counters
+    as PowerShell 7 on en-US does: UTF-8 without ``#TYPE`` line, every field quoted, CRLF (Windows),
+    lower-cased paths, ``M/d/yyyy h:mm:ss tt`` local times, one row per sample and counter."""
+    cols = plan(**SIZES["tiny"]).columns
+    paths = pl.Series([c.path().lower() for c in cols])
+    instances = pl.Series([(c.instance or "").lower() for c in cols])
+    percent = np.array(["%" in c.counter for c in cols])
+    kinds = pl.Series(np.where(percent, "Timer100Ns", "RateOfCountsPerSecond64"))
+    rng = np.random.default_rng([6, 2])
+    n = len(cols)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        out.write(('"' + '","'.join(PS_COLUMNS) + '"\r\n').encode("ascii"))
+        for lo in range(0, samples, block):
+            hi = min(lo + block, samples)
+            stamps = np.datetime64(START, "ms") + np.repeat(np.arange(lo, hi) * 1000, n).astype("timedelta64[ms]")
+            rows = (hi - lo) * n
+            cooked = np.where(np.tile(percent, hi - lo), rng.random(rows) * 100, rng.integers(0, 2**30, rows) / 4)
+            ticks = stamps.astype("datetime64[us]").astype(np.int64) * 10 + _TICKS_1601
+            frame = pl.DataFrame({
+                "Path": pl.concat([paths] * (hi - lo)),
+                "InstanceName": pl.concat([instances] * (hi - lo)),
+                "CookedValue": pl.Series(cooked).cast(pl.String).str.strip_suffix(".0"),
+                "RawValue": rng.integers(0, 2**40, rows),
+                "SecondValue": ticks,
+                "MultipleCount": np.ones(rows, np.int64),
+                "CounterType": pl.concat([kinds] * (hi - lo)),
+                "Timestamp": pl.Series(stamps).dt.strftime("%-m/%-d/%Y %-I:%M:%S %p"),
+                "Timestamp100NSec": ticks,
+                "Status": np.zeros(rows, np.int64),
+                "DefaultScale": np.zeros(rows, np.int64),
+                "TimeBase": np.full(rows, 10_000_000),
+            })
+            frame.write_csv(out, include_header=False, quote_style="always", line_terminator="\r\n")
+    return {"path": str(path), "bytes": path.stat().st_size, "rows": samples * n, "counters": n, "samples": samples}
+
+
+def generate_powershell(folder: Path, size: str) -> dict:
+    """Write ``powershell-<size>.csv`` (see :func:`write_powershell`) to ``folder`` unless present."""
+    target = folder / f"powershell-{size}.csv"
+    if not target.exists():
+        tmp = target.with_suffix(".part")
+        write_powershell(tmp, PS_SIZES[size])
+        tmp.replace(target)
+    n = len(plan(**SIZES["tiny"]).columns)
+    return {"path": str(target), "bytes": target.stat().st_size, "rows": PS_SIZES[size] * n, "counters": n,
+            "samples": PS_SIZES[size]}

@@ -249,15 +249,44 @@ def charts(cfg: dict, t: Timer) -> None:
             t.info[name + "_error"] = f"{type(exc).__name__}: {exc}"[:200]
 
 
+def ps_floor(cfg: dict, t: Timer) -> None:
+    """Bare parser floor of the PowerShell long CSV: polars.read_csv with its defaults."""
+    import polars as pl
+
+    frame = t.run("read", pl.read_csv, cfg["powershell"])
+    t.info |= {"shape": list(frame.shape), "file_bytes": os.path.getsize(cfg["powershell"])}
+
+
+def ps_kit(cfg: dict, t: Timer) -> None:
+    """kit.load of the PowerShell long CSV (pivoted wide), cache off."""
+    import kit
+
+    capture = t.run("load", kit.load, cfg["powershell"], cache_results=False, progress=False)
+    t.info |= {"shape": list(capture.data.shape), "file_bytes": os.path.getsize(cfg["powershell"])}
+    t.info["warnings"] = sorted({w.code for w in capture.warnings})
+
+
+def ps_one(cfg: dict, t: Timer) -> None:
+    """One counter of the PowerShell long CSV: kit.load(path, counters=[its path]), cache off."""
+    import kit
+
+    capture = t.run(
+        "load", kit.load, cfg["powershell"], counters=[cfg["ps_counter"]], cache_results=False, progress=False
+    )
+    t.info |= {"shape": list(capture.data.shape), "file_bytes": os.path.getsize(cfg["powershell"])}
+
+
 STEPS = {f.__name__: f for f in [
     floor_csv, pandas_c, pandas_arrow, kit_cold, kit_first, prepare_cache, floor_parquet, kit_warm,
     cache50_kit, cache50_floor, csv50_floor, csv50_kit, kit_cp1252, kit_utf16, analyses, charts,
+    ps_floor, ps_kit, ps_one,
 ]}
 
 
 CSV_READERS = {
     "floor_csv": "csv", "pandas_c": "csv", "pandas_arrow": "csv", "kit_cold": "csv", "kit_first": "csv",
     "csv50_floor": "csv", "csv50_kit": "csv", "kit_cp1252": "cp1252", "kit_utf16": "utf16",
+    "ps_floor": "powershell", "ps_kit": "powershell", "ps_one": "powershell",
 }
 """Steps that parse a text file, and which one (a key of the config)."""
 
@@ -280,7 +309,8 @@ def main() -> None:
     sys.path.insert(0, config["root"])
     if name in CSV_READERS:
         mine = config[CSV_READERS[name]]
-        cache_only(mine, [config[key] for key in set(CSV_READERS.values()) if config[key] != mine])
+        others = [config[key] for key in set(CSV_READERS.values()) if config.get(key) not in (mine, None)]
+        cache_only(mine, others)
     timer = Timer()
     STEPS[name](config, timer)
     print(json.dumps({

@@ -1,5 +1,6 @@
-"""Smoke test of the benchmark suite (benchmarks/): the generator writes relog's exact CSV form at
-a minuscule size, and a few steps run end to end, so the script cannot rot. Not a timing test."""
+"""Smoke test of the benchmark suite (benchmarks/): the generators write relog's exact CSV form and
+the PowerShell long CSV at a minuscule size, and a few steps run end to end, so the script cannot
+rot. Not a timing test."""
 
 import csv
 import io
@@ -61,6 +62,19 @@ def test_kit_finds_the_migrations(tiny):
     assert table["destination"].to_list() == ["HV02", None] and table["source"].to_list() == [None, "HV02"]
 
 
+def test_powershell_generator_writes_export_csv_form(tmp_path):
+    info = generate.generate_powershell(tmp_path, "tiny")
+    data = (tmp_path / "powershell-tiny.csv").read_bytes()
+    lines = data.split(b"\r\n")
+    assert lines[-1] == b"" and len(lines) - 2 == info["rows"] == 4 * 300
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert list(rows[0]) == list(generate.PS_COLUMNS)
+    assert rows[0]["Path"] == rows[0]["Path"].lower() and rows[0]["Timestamp"] == "3/4/2025 12:00:00 AM"
+    assert rows[-1]["Timestamp"] == "3/4/2025 12:00:03 AM" and {r["Status"] for r in rows} == {"0"}
+    capture = kit.load(tmp_path / "powershell-tiny.csv", cache_results=False, progress=False)
+    assert capture.data.shape == (4, 301) and capture.sources[0].format == "powershell-csv"
+
+
 def run_schema(folder):
     names = pl.read_csv(folder / "capture-tiny.csv", n_rows=0).columns
     return {names[0]: pl.String} | {name: pl.Float64 for name in names[1:]}
@@ -68,7 +82,7 @@ def run_schema(folder):
 
 def test_steps_run_end_to_end(tiny, tmp_path, capsys):
     folder, _ = tiny
-    steps = "floor_csv,kit_cold,cache50_kit"
+    steps = "floor_csv,kit_cold,cache50_kit,ps_kit,ps_one"
     if _has_pandas():
         steps += ",pandas_c"
     assert run.main(["--size", "tiny", "--repeat", "1", "--steps", steps, "--work", str(folder),
@@ -82,6 +96,10 @@ def test_steps_run_end_to_end(tiny, tmp_path, capsys):
     assert doc["steps"]["floor_csv"]["peak_rss_mb"] > 0
     targets = {t["target"]: t for t in doc["targets"]}
     assert targets["full load ≤ 1.3 × polars.read_csv floor"]["value"] > 0
+    assert doc["capture"]["powershell"]["rows"] == 4 * 300
+    assert doc["steps"]["ps_kit"]["info"]["shape"] == [4, 301]
+    assert doc["steps"]["ps_one"]["info"]["shape"] == [4, 2]
+    assert targets["PowerShell CSV one counter: peak Δ ≤ 0.3 × file size"]["value"] > 0
 
 
 def _has_pandas():
