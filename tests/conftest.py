@@ -9,6 +9,7 @@ import pytest
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = ROOT / "tests" / "data"
+BAD = TEST_DATA / "bad"
 
 
 @pytest.fixture(autouse=True)

@@ -174,7 +174,7 @@ def _curve(
     if not logs:
         return None, 0.0
     longest = max(logs, key=lambda t: t.frame.height)
-    frame = longest.frame
+    frame = longest.frame.unique("time", keep="first", maintain_order=True)  # a repeated time is no step (reported at load)
     seconds = (pl.col("time") - pl.lit(capture.start)).dt.total_microseconds() / 1e6
     curve = frame.select(seconds=seconds, bytes=amount(column).cum_sum())
     return (curve["seconds"].to_numpy(), curve["bytes"].to_numpy()), longest.interval_s or 0.0

@@ -16,7 +16,7 @@ from __future__ import annotations
 import codecs
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -25,11 +25,12 @@ from typing import BinaryIO, TextIO
 import polars as pl
 from tqdm.auto import tqdm
 
-from kit.errors import FileAccessError, KitError, LoadWarning, OptionError
+from kit.errors import FileAccessError, InputNotFoundError, KitError, LoadWarning, OptionError
 from kit.inputs.capture import Capture
 from kit.io.common import expand_inputs, offset_minutes
-from kit.io.perfmon import cache
+from kit.io.perfmon import archive, cache
 from kit.io.perfmon.assemble import keep_selected
+from kit.io.perfmon.merge import combine
 from kit.io.perfmon.paths import counter_filter
 from kit.io.perfmon.sniff import FORMATS, read_file
 from kit.io.perfmon.source import ReadOptions
@@ -110,7 +111,7 @@ def load(
     if counters is not None:
         counters = (counters,) if isinstance(counters, str) else tuple(counters)
         counter_filter(counters)  # a malformed pattern fails here, before any file is read
-    files = expand(paths)
+    files, notes = expand_inputs(paths, LOG_SUFFIXES + archive.ARCHIVE_SUFFIXES, kind=".csv/.tsv/.txt counter logs")
     options = {
         "encoding": encoding,
         "bias": bias,
@@ -119,18 +120,30 @@ def load(
         "decimal_comma": decimal_comma,
         "format": format,
     }
-    parts = []
+    parts, skipped = [], []
     with tqdm(
         total=len(files), unit="file", disable=progress is False,
         delay=0 if progress else PROGRESS_DELAY_S, desc="loading",
     ) as bar:
-        for path in files:
+        for path, listed in files:
             bar.set_postfix_str(path.name, refresh=False)
-            parts.append(_load_file(path, options, cache_results, counters))
+            try:
+                parts += _load_path(path, options, cache_results, counters)
+            except KitError as exc:
+                if not listed:
+                    raise
+                skipped.append(_skipped(path, exc))
             bar.update(1)
+    notes += skipped
+    if not parts:
+        raise InputNotFoundError(
+            f"none of the {len(files) or len(notes)} files found could be read: {notes[0].message}", path=notes[0].source,
+            hint="name a file on its own to see its error in full",
+        )
     parts = _one_cache_warning(parts)
     if counters is None:
-        return combine(parts)
+        capture = combine(parts)
+        return replace(capture, warnings=tuple(notes) + capture.warnings)
     found = [part for part in parts if part.catalog.height]
     if not found:
         raise OptionError(
@@ -139,12 +152,20 @@ def load(
         )
     capture = combine(found)
     missed = tuple(w for part in parts if not part.catalog.height for w in part.warnings)
-    return replace(capture, warnings=capture.warnings + missed)
+    return replace(capture, warnings=tuple(notes) + capture.warnings + missed)
 
 
 def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
-    """The files named by ``paths`` (files, folders, glob patterns), in a stable order."""
-    return [path for path, _ in expand_inputs(paths, LOG_SUFFIXES, kind=".csv/.tsv/.txt counter logs")]
+    """The files named by ``paths`` (files, folders, glob patterns), in a stable order, each once."""
+    return [path for path, _ in expand_inputs(paths, LOG_SUFFIXES + archive.ARCHIVE_SUFFIXES)[0]]
+
+
+def _skipped(path: Path, exc: KitError) -> LoadWarning:
+    """The warning for a file found in a folder or by a pattern that cannot be read."""
+    hint = f" ({exc.hint})" if exc.hint else ""
+    where = f", line {exc.line}" if exc.line else ""
+    return LoadWarning(str(path), "skipped-file", f"{type(exc).__name__}{where}: {exc.reason}{hint}: left out",
+                       line=exc.line)
 
 
 def _is_stream(paths: object) -> bool:
@@ -163,12 +184,18 @@ def _load_stream(stream: Stream, **options: object) -> Capture:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        capture = load(spooled, **options)
-    except KitError as exc:
-        exc.path = name if exc.path == spooled else exc.path
-        raise type(exc)(exc.reason, path=exc.path, line=exc.line, column=exc.column, hint=exc.hint) from None
+        return _named(lambda: load(spooled, **options), spooled, name)
     finally:
         Path(spooled).unlink(missing_ok=True)
+
+
+def _named(read: Callable[[], Capture], spooled: str, name: str) -> Capture:
+    """``read()`` of a temporary file ``spooled`` with ``name`` in its place everywhere (errors too)."""
+    try:
+        capture = read()
+    except KitError as exc:
+        path = name if exc.path == spooled else exc.path
+        raise type(exc)(exc.reason, path=path, line=exc.line, column=exc.column, hint=exc.hint) from None
     return _renamed(capture, spooled, name)
 
 
@@ -183,25 +210,49 @@ def _renamed(capture: Capture, old: str, new: str) -> Capture:
     )
 
 
-def _load_file(path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None) -> Capture:
+def _load_path(path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None) -> list[Capture]:
+    """The capture of one file, or of each log in an archive (:mod:`kit.io.perfmon.archive`)."""
     try:
-        return _load_cached(path, options, use_cache, counters)
+        kind = archive.kind(path)
+    except OSError as exc:
+        raise _access_error(path, exc) from None
+    if kind is None:
+        return [_load_file(path, options, use_cache, counters)]
+    parts = []
+    for name in archive.members(path, kind):
+        with archive.extracted(path, kind, name) as spooled:
+            parts.append(_named(lambda: _load_file(spooled, options, use_cache, counters, remember=False),
+                                str(spooled), name))
+    return parts
+
+
+def _load_file(
+    path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None, *, remember: bool = True
+) -> Capture:
+    try:
+        return _load_cached(path, options, use_cache, counters, remember)
     except KitError:
         raise
     except OSError as exc:
-        raise FileAccessError(
-            f"cannot read the file: {exc.strerror or exc}", path=path,
-            hint="check permissions; if a Data Collector Set is still writing it, stop it or copy the file",
-        ) from None
+        raise _access_error(path, exc) from None
 
 
-def _load_cached(path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None) -> Capture:
+def _access_error(path: Path, exc: OSError) -> FileAccessError:
+    return FileAccessError(
+        f"cannot read the file: {exc.strerror or exc}", path=path,
+        hint="check permissions; if a Data Collector Set is still writing it, stop it or copy the file",
+    )
+
+
+def _load_cached(
+    path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None, remember: bool
+) -> Capture:
     read_options = ReadOptions(
         options["bias"], options["override"], options["dst"], options["decimal_comma"], counters
     )
     if not use_cache:
         return read_file(path, read_options, encoding=options["encoding"], format=options["format"])
-    session = cache.Session(path, options)
+    session = cache.Session(path, options, remember=remember)
     capture = session.read(select=None if counters is None else counter_filter(counters))
     if capture is not None:
         capture = capture if counters is None else keep_selected(capture, counters)
@@ -226,61 +277,3 @@ def _one_cache_warning(parts: list[Capture]) -> list[Capture]:
             w for w in part.warnings if w.code != "cache-problem") + ((warning,) if i == first else ()))
         for i, part in enumerate(parts)
     ]
-
-
-def combine(parts: list[Capture]) -> Capture:
-    """One capture from several: files with the same header are pieces of one log (stacked in
-    time); different logs (e.g. two hosts) are joined on time, so a row holds every log's sample
-    at that instant and nulls where a log had none. A column name used by two logs gets the file
-    name appended (reported).
-    """
-    if len(parts) == 1:
-        return parts[0]
-    groups: dict[tuple[str, ...], list[Capture]] = {}
-    for part in parts:
-        groups.setdefault(tuple(part.catalog["path"].to_list()), []).append(part)
-    logs = [_stack(group) for group in groups.values()]
-    warnings = [w for part in parts for w in part.warnings]
-    seen: set[str] = set()
-    frames, catalogs = [], []
-    for log in logs:
-        own = log.catalog["column"].to_list()
-        rename, taken = {}, seen | set(own)
-        for column in (c for c in own if c in seen):
-            base = f"{column} [{Path(log.sources[0].path).name}"
-            name, count = base + "]", 2
-            while name in taken:
-                name, count = f"{base} {count}]", count + 1
-            rename[column] = name
-            taken.add(name)
-        for old, new in rename.items():
-            warnings.append(
-                LoadWarning(log.sources[0].path, "column-collision", f"{old!r} also comes from another file: named {new!r}")
-            )
-        seen.update(rename.get(c, c) for c in own)
-        frames.append(log.data.rename(rename).with_columns(pl.int_range(pl.len()).over("time").alias("__k")))
-        catalogs.append(log.catalog.with_columns(pl.col("column").replace(rename)))
-    data = frames[0]
-    for frame in frames[1:]:
-        data = data.join(frame, on=["time", "__k"], how="full", coalesce=True)
-    data = data.sort("time", "__k").drop("__k")
-    sources = tuple(s for part in parts for s in part.sources)
-    times = {log.catalog["source"][0]: log.data["time"] for log in logs if log.catalog.height}
-    return Capture(
-        data=data, catalog=pl.concat(catalogs), sources=sources, warnings=tuple(warnings),
-        log_times=times if len(logs) > 1 else {},
-    )
-
-
-def _stack(group: list[Capture]) -> Capture:
-    """Pieces of one log (same header) stacked in time order."""
-    if len(group) == 1:
-        return group[0]
-    group = sorted(group, key=lambda c: (c.start is None, c.start))
-    names = " + ".join(c.sources[0].path for c in group)
-    data = pl.concat([c.data for c in group]).sort("time", maintain_order=True)
-    catalog = group[0].catalog.with_columns(source=pl.lit(names))
-    return Capture(
-        data=data, catalog=catalog, sources=tuple(s for c in group for s in c.sources),
-        warnings=tuple(w for c in group for w in c.warnings),
-    )

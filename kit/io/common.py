@@ -8,15 +8,18 @@ every format.
 from __future__ import annotations
 
 import csv
+import errno
 import glob
+import os
 import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+from stat import S_ISFIFO, S_ISREG, S_ISSOCK
 
 import polars as pl
 
-from kit.errors import InputNotFoundError, OptionError
+from kit.errors import FileAccessError, InputNotFoundError, KitError, LoadWarning, OptionError, UnsupportedFormatError
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 """Byte-order marks and the codecs they announce."""
@@ -122,34 +125,88 @@ def line_list(numbers: list[int]) -> str:
 
 def expand_inputs(
     paths: str | Path | Iterable[str | Path], suffixes: tuple[str, ...], *, kind: str | None = None
-) -> list[tuple[Path, bool]]:
-    """[(file, found by listing a folder)] from a file, a folder (its files with ``suffixes``), a
-    glob pattern or a list of them, in a stable order without repeats. ``kind`` names the files a
-    folder should hold in the error when it holds none (default: the suffixes)."""
+) -> tuple[list[tuple[Path, bool]], list[LoadWarning]]:
+    """([(file, found by listing a folder or pattern)], warnings) from a file, a folder (its files
+    whose names end in ``suffixes``), a glob pattern or a list of them, in a stable order.
+
+    Each file is listed once however it is named (a relative and an absolute path, a symbolic
+    link, overlapping patterns, another case on a case-insensitive disk: one device and inode),
+    the repeats reported. In a folder or pattern, what is not a regular file (a named pipe, a
+    dangling or looping link) is reported and left out; named on its own it is an error, as is a
+    folder that cannot be listed. ``kind`` names the files a folder should hold in the error when
+    it holds none (default: the suffixes).
+    """
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     if not items:
         raise OptionError("no files given")
     wrong = [item for item in items if not isinstance(item, (str, Path))]
     if wrong:
         raise OptionError(f"paths must be str or Path, not {type(wrong[0]).__name__}: {wrong[0]!r}")
-    files: dict[Path, bool] = {}
+    files: dict[tuple[int, int], tuple[Path, bool]] = {}
+    warnings: list[LoadWarning] = []
+
+    def add(path: Path, listed: bool) -> None:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            if not listed:
+                raise _not_a_file(path, exc) from None
+            warnings.append(LoadWarning(str(path), "skipped-file", f"{_not_a_file(path, exc).reason}: left out"))
+            return
+        if not S_ISREG(stat.st_mode):
+            error = _not_a_file(path, None)
+            if not listed:
+                raise error
+            warnings.append(LoadWarning(str(path), "skipped-file", f"{error.reason}: left out"))
+            return
+        identity = (stat.st_dev, stat.st_ino)
+        if identity in files:
+            first = files[identity][0]
+            if first != path:
+                warnings.append(LoadWarning(
+                    str(path), "named-twice", f"this is the same file as {first} (named twice): read once"))
+            return
+        files[identity] = (path, listed)
+
     for item in items:
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+            try:
+                entries = sorted(path.iterdir())
+            except OSError as exc:
+                raise FileAccessError(f"cannot list the folder: {exc.strerror or exc}", path=path,
+                                      hint="check its permissions") from None
+            found = [p for p in entries if p.name.lower().endswith(suffixes) and not p.is_dir()]
             if not found:
                 raise InputNotFoundError(f"the folder holds no {kind or '/'.join(suffixes) + ' files'}", path=path)
-            files.update((p, files.get(p, True)) for p in found)
-        elif path.is_file():
-            files[path] = False
-        elif any(ch in str(item) for ch in "*?["):
-            matched = sorted(Path(p) for p in glob.glob(str(item), recursive=True) if Path(p).is_file())
+            for entry in found:
+                add(entry, True)
+        elif any(ch in str(item) for ch in "*?[") and not path.exists():
+            matched = sorted(Path(p) for p in glob.glob(str(item), recursive=True) if not Path(p).is_dir())
             if not matched:
                 raise InputNotFoundError("the pattern matches no file", path=str(item))
-            files.update((p, files.get(p, False)) for p in matched)
+            for entry in matched:
+                add(entry, True)
         else:
-            raise InputNotFoundError("no such file or folder", path=path)
-    return list(files.items())
+            add(path, False)
+    return list(files.values()), warnings
+
+
+def _not_a_file(path: Path, exc: OSError | None) -> KitError:
+    """The error for ``path`` that is not a readable regular file (``exc``: what stat raised)."""
+    if exc is not None and exc.errno == errno.ELOOP:
+        return InputNotFoundError("a symbolic link that loops back on itself", path=path, hint="fix or remove the link")
+    if exc is not None and path.is_symlink():
+        return InputNotFoundError(f"a symbolic link to {os.readlink(path)}, which does not exist", path=path,
+                                  hint="fix or remove the link")
+    if exc is not None and not isinstance(exc, FileNotFoundError):
+        return FileAccessError(f"cannot read the file: {exc.strerror or exc}", path=path, hint="check its permissions")
+    if exc is not None:
+        return InputNotFoundError("no such file or folder", path=path)
+    mode = path.stat().st_mode
+    what = "a named pipe (FIFO)" if S_ISFIFO(mode) else "a socket" if S_ISSOCK(mode) else "a device"
+    return UnsupportedFormatError(f"this is {what}, not a file", path=path,
+                                  hint="save what it carries to a file and load that")
 
 
 def detect_bom(head: bytes) -> tuple[str | None, int]:

@@ -132,6 +132,9 @@ def finish(
     if any(w.code == "clock-step-back" for w in time_warnings):
         frame = frame.sort("time", maintain_order=True)
     frame = frame[["time", LINE, *cat["column"]]]
+    if frame["time"].is_duplicated().any():
+        frame, repeats = repeated_samples(frame, source)
+        warnings += repeats
     interval = median_interval_s(frame["time"])
     warnings.extend(check_source(frame, cat, source=source, interval_s=interval))
     data = frame[["time", *cat["column"]]]
@@ -149,6 +152,32 @@ def finish(
         **info,
     )
     return Capture(data=data, catalog=cat, sources=(meta,), warnings=tuple(warnings))
+
+
+def repeated_samples(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, list[LoadWarning]]:
+    """``frame`` (``time``, :data:`LINE`, counters; sorted by time) without rows that repeat an
+    earlier row's time and every value (a log appended to itself, a run collected twice), and the
+    warnings: those rows, skipped; rows that share a time but not their values, kept."""
+    repeat = ~frame.select(pl.struct(pl.exclude(LINE)).is_first_distinct()).to_series()
+    warnings = []
+    if repeat.any():
+        lines = frame[LINE].filter(repeat).to_list()
+        warnings.append(LoadWarning(
+            source, "repeated-samples",
+            f"{len(lines)} row(s) repeat an earlier row's time and every value (the log holds the same samples "
+            f"twice: appended to itself, or one run collected twice) and were skipped ({line_list(lines)})",
+            line=lines[0], skipped_lines=tuple(lines),
+        ))
+        frame = frame.filter(~repeat)
+    shared = frame["time"].is_duplicated()
+    if shared.any():
+        lines = frame[LINE].filter(shared).to_list()
+        warnings.append(LoadWarning(
+            source, "duplicate-time",
+            f"{len(lines)} rows share a timestamp with another row but not its values (kept, in file order: "
+            f"{line_list(lines)})", line=lines[0],
+        ))
+    return frame, warnings
 
 
 def bad_timestamps(

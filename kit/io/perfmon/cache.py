@@ -60,17 +60,18 @@ class CacheProblem(Exception):
     """Something is wrong with the cache folder (never with the input file)."""
 
 
-def content_hash(path: Path) -> str:
+def content_hash(path: Path, *, remember: bool = True) -> str:
     """SHA-256 (first 128 bits, hex) of the file's bytes, reusing the remembered hash while the
     file's path, inode, size, mtime and ctime are unchanged. (SHA-256 hashes 1.2 GB/s in memory
     here against BLAKE2b's 0.9 GB/s: it is what a first load of a multi-GB log waits for.)
 
-    An :class:`OSError` is the input's (it cannot be read); a memo that cannot be written raises
+    ``remember=False``: neither look up nor write the memo (a temporary file's name is never seen
+    again). An :class:`OSError` is the input's (it cannot be read); a memo that cannot be written raises
     :class:`CacheProblem` *after* the hash is known, carrying it as ``args[1]``.
     """
     memo = _memo_path(path)
     try:
-        remembered = memo.read_text(encoding="ascii").strip()
+        remembered = memo.read_text(encoding="ascii").strip() if remember else ""
     except (OSError, UnicodeError):
         remembered = ""
     if _HEX.fullmatch(remembered):  # a torn, empty or foreign memo is no hash: hash the file again
@@ -81,6 +82,8 @@ def content_hash(path: Path) -> str:
         while size := handle.readinto(buffer):
             digest.update(view[:size])
     value = digest.hexdigest()[:32]
+    if not remember:
+        return value
     try:
         memo.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(memo, value.encode("ascii"))
@@ -121,6 +124,8 @@ class Session:
 
     path: Path
     options: dict
+    remember: bool = True
+    """Remember the file's hash against its path (not for temporary files)."""
     file_hash: str = ""
     key: str = ""
     problems: list[str] = field(default_factory=list)
@@ -130,7 +135,7 @@ class Session:
         ``select``: a catalogue filter (:func:`kit.io.perfmon.paths.counter_filter`); only the
         columns it keeps are read. An :class:`OSError` from the input file itself propagates."""
         try:
-            self.file_hash = content_hash(self.path)
+            self.file_hash = content_hash(self.path, remember=self.remember)
         except CacheProblem as exc:
             self.problems.append(exc.args[0])
             self.file_hash = exc.args[1]

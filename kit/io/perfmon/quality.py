@@ -36,6 +36,7 @@ SEVERITY = {
     "hour-step": "warning",
     "clock-step-back": "warning",
     "duplicate-time": "warning",
+    "repeated-samples": "warning",
     "single-sample": "warning",
     "dropped-samples": "warning",
     "irregular-interval": "info",

@@ -113,14 +113,4 @@ def to_utc(
                 line=line,
             )
         )
-    repeats = utc.is_duplicated()
-    if repeats.any():
-        lines = line_numbers.filter(repeats).to_list()
-        warnings.append(
-            LoadWarning(
-                source, "duplicate-time",
-                f"{len(lines)} rows share a timestamp with another row (kept, in file order)",
-                line=lines[0],
-            )
-        )
     return utc, warnings

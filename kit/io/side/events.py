@@ -91,8 +91,9 @@ def read_events(
     ``empty-export`` warning and no events.
     """
     minutes = None if utc_offset is None else offset_minutes(utc_offset)
-    frames, warnings, sources = [], [], []
-    for path, listed in expand_inputs(paths, EVENT_SUFFIXES):
+    frames, sources = [], []
+    files, warnings = expand_inputs(paths, EVENT_SUFFIXES)
+    for path, listed in files:
         try:
             frame, file_warnings, source = _read_file(path, minutes)
         except UnsupportedFormatError as exc:
