@@ -117,6 +117,20 @@ def split_fields(line: str, separator: str) -> list[str]:
         return next(csv.reader([line.replace("\x00", "").replace("\r", " ")], delimiter=separator), [])
 
 
+QUOTE_LIMIT = 80
+"""Characters of a cell quoted in a message; the rest is counted, not shown (a cell may be megabytes)."""
+
+
+def quote(text: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr`` of a cell for a message, cut to ``limit`` characters.
+
+    >>> quote("x" * 1000, 5)
+    "'xxxxx'… (1,000 characters)"
+    """
+    text = "" if text is None else str(text)
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 def line_list(numbers: list[int]) -> str:
     """``lines 3, 4, 9 …``: the first few of ``numbers`` for a message."""
     listed = ", ".join(map(str, numbers[:_MAX_LISTED]))

@@ -10,7 +10,7 @@ import polars as pl
 from kit.errors import LoadWarning
 from kit.inputs.capture import CATALOG_SCHEMA, Capture, SourceInfo
 from kit.inputs.timebase import median_interval_s
-from kit.io.common import EARLIEST, LATEST, LINE, line_list
+from kit.io.common import EARLIEST, LATEST, LINE, line_list, quote
 from kit.io.perfmon.names import with_english
 from kit.io.perfmon.paths import counter_filter, parse_counter_path
 from kit.io.perfmon.quality import check_source
@@ -42,7 +42,7 @@ def unique_names(
         warnings.append(
             LoadWarning(
                 source, "duplicate-column" if repeat else "reserved-name",
-                f"header {'repeats' if repeat else 'uses the reserved name'} {path!r}; kept as {name!r}",
+                f"header {'repeats' if repeat else 'uses the reserved name'} {quote(path)}; kept as {quote(name, 200)}",
                 column=column,
             )
         )
@@ -106,6 +106,7 @@ def finish(
     warnings: list[LoadWarning],
     info: dict,
     samples: int | None = None,
+    keep_lines: bool = False,
 ) -> Capture:
     """Build the one-source capture from ``values`` (``local`` + :data:`LINE` + counter columns).
 
@@ -114,6 +115,7 @@ def finish(
 
     Rows whose timestamp could not be read are reported and left out (they cannot be placed in
     time); rows are sorted by UTC time; the quality checks run here, once per source.
+    ``keep_lines``: keep :data:`LINE` after ``time`` in the data (for a caller that joins runs).
     """
     if values["local"].null_count():  # filtering copies every column: only when needed
         warnings += bad_timestamps(values.filter(pl.col("local").is_null()), source)
@@ -137,7 +139,7 @@ def finish(
         warnings += repeats
     interval = median_interval_s(frame["time"])
     warnings.extend(check_source(frame, cat, source=source, interval_s=interval))
-    data = frame[["time", *cat["column"]]]
+    data = frame[["time", *([LINE] if keep_lines else []), *cat["column"]]]
     hosts = tuple(cat["host"].drop_nulls().unique(maintain_order=True).to_list())
     meta = SourceInfo(
         path=source,

@@ -10,15 +10,17 @@ Data Collector Set description column at the end (not a counter: dropped and rep
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import polars as pl
 
 from kit.errors import HeaderError, LoadWarning
 from kit.inputs.capture import Capture
-from kit.io.common import LINE, parse_local, split_fields
-from kit.io.perfmon.assemble import catalog, finish, not_selected, unique_names
+from kit.inputs.timebase import median_interval_s
+from kit.io.common import LINE, line_list, parse_local, quote, split_fields
+from kit.io.perfmon.assemble import catalog, finish, not_selected, repeated_samples, unique_names
 from kit.io.perfmon.paths import counter_filter, parse_counter_path
-from kit.io.perfmon.source import ReadOptions, TextSource
+from kit.io.perfmon.source import ReadOptions, TextSource, runs
 from kit.io.perfmon.table import read_body
 
 _MAGIC = re.compile(r'^\s*"?\((PDH-(CSV|TSV)) ([\d.]+)\)')
@@ -73,11 +75,59 @@ def read_pdh(
 
     ``options.bias_minutes`` (UTC = local + bias) is used when the header has no bias, or instead
     of the header's with ``options.override_zone`` (e.g. relog wrote the converting machine's zone).
+    A log of several runs, each after its own header line (relog ``-a``, a restarted Data
+    Collector Set), is read run by run, each with its header, and the runs joined by counter path.
     """
+    capture = _read_run(source, options)
+    if not any(w.code in ("bad-timestamp", "field-count") for w in capture.warnings):
+        return capture  # a later header line is skipped as one or the other: a log without either has none
+    parts = runs(source)
+    if len(parts) == 1:
+        return capture
+    return _join_runs([_read_run(part, options, keep_lines=True) for part in parts], [part.header_line for part in parts])
+
+
+def _join_runs(captures: list[Capture], header_lines: list[int]) -> Capture:
+    """One capture of a log's runs: columns matched by name (a counter missing from a run is
+    blank there), rows in time order, the later header lines accounted for in a warning."""
+    name = captures[0].sources[0].path
+    data = pl.concat([c.data for c in captures], how="diagonal_relaxed").sort("time", maintain_order=True)
+    catalog = pl.concat([c.catalog for c in captures]).unique("column", keep="first", maintain_order=True)
+    data, repeats = repeated_samples(data.select("time", LINE, *catalog["column"]), name)
+    data = data.drop(LINE)
+    later = header_lines[1:]
+    orders = {tuple(c.catalog["column"]) for c in captures}
+    warnings = [w for c in captures for w in c.warnings if w.code != "duplicate-time"] + repeats
+    warnings.append(LoadWarning(
+        name, "appended-runs",
+        f"the file holds {len(captures)} runs, each after its own header ({line_list(later)} start new ones"
+        f"{'; their counters differ or come in another order' if len(orders) > 1 else ''}): each run read with "
+        "its own header and the columns matched by counter path", line=later[0], skipped_lines=tuple(later),
+    ))
+    first = captures[0].sources[0]
+    zones = {(c.sources[0].zone_name, c.sources[0].bias_minutes) for c in captures}
+    if len(zones) > 1:
+        warnings.append(LoadWarning(name, "appended-runs", "the runs' headers give different zones or biases: "
+                                    "each run's times were converted with its own", line=later[0]))
+    info = replace(
+        first,
+        rows=data.height,
+        samples=data.height,
+        columns=catalog.height,
+        interval_s=median_interval_s(data["time"]),
+        hosts=tuple(catalog["host"].drop_nulls().unique(maintain_order=True)),
+        start=data["time"].min() if data.height else None,
+        end=data["time"].max() if data.height else None,
+    )
+    return Capture(data=data, catalog=catalog, sources=(info,), warnings=tuple(warnings))
+
+
+def _read_run(source: TextSource, options: ReadOptions, *, keep_lines: bool = False) -> Capture:
+    """Read one run of a PDH log (its header line and the rows up to the next one)."""
     name = str(source.path)
     fmt = _MAGIC.match(source.header).group(2)
     separator = _separator(source.header, fmt)
-    fields = split_fields(source.header, separator)
+    fields = _rejoined(split_fields(source.header, separator), separator)
     zone, header_bias = parse_zone(fields[0])
     warnings = list(source.warnings)
     if header_bias is not None and abs(header_bias) > MAX_BIAS:
@@ -136,7 +186,28 @@ def read_pdh(
             "separator": separator,
             "header_fields": len(fields),
         },
+        keep_lines=keep_lines,
     )
+
+
+def _rejoined(fields: list[str], separator: str) -> list[str]:
+    """Header fields with the ones an unquoted path's separators split apart joined again by
+    parenthesis balance (``\\HV01\Processor Information(0,3)\% Processor Time`` in a header
+    written without quotes), when that makes more counter paths than the plain split."""
+    joined, pending = [], None
+    for field in fields:
+        field = field if pending is None else pending + separator + field
+        if field.count("(") > field.count(")"):
+            pending = field
+            continue
+        joined.append(field)
+        pending = None
+    if pending is not None:
+        joined.append(pending)
+    if len(joined) == len(fields):
+        return fields
+    paths = sum(parse_counter_path(f.strip()) is not None for f in fields[1:])
+    return joined if sum(parse_counter_path(f.strip()) is not None for f in joined[1:]) > paths else fields
 
 
 def _selected(paths: list[str], counters: tuple[str, ...], source: str) -> list[int]:
@@ -164,7 +235,7 @@ def _counter_columns(
             continue
         column = i + 2
         if values[f"c{i + 1}"].null_count() == values.height:
-            what = "an empty header cell" if not path else f"{path!r}"
+            what = "an empty header cell" if not path else quote(path)
             warnings.append(
                 LoadWarning(
                     source, "description-column",
@@ -178,7 +249,7 @@ def _counter_columns(
             warnings.append(
                 LoadWarning(
                     source, "not-a-counter-path",
-                    f"column {column} header {path!r} is not a counter path; kept with no object",
+                    f"column {column} header {quote(path)} is not a counter path; kept with no object",
                     column=column,
                 )
             )

@@ -60,6 +60,10 @@ SEVERITY = {
     "ignored-columns": "info",
     "not-selected": "info",
     "cache-problem": "warning",
+    "named-twice": "info",
+    "skipped-file": "error",
+    "same-name-hosts": "warning",
+    "appended-runs": "info",
 }
 """How serious each warning code is: ``error`` = data was lost or is unusable, ``warning`` = the
 numbers may mislead, ``info`` = normal for perfmon but worth knowing."""

@@ -12,7 +12,7 @@ import codecs
 import io
 import mmap
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 
@@ -147,6 +147,65 @@ def open_source(path: Path, *, encoding: str | None = None) -> TextSource:
         body_text, more = decode_lossy(head[bom_length:], chosen.replace("-sig", ""), path)
         body, warnings = body_text.encode("utf-8"), warnings + more
     return TextSource(path, chosen, basis, text, index + 1, tuple(preamble), body, tuple(warnings))
+
+
+_RUN_HEADER = re.compile(rb'\n[ \t]*"?\((?:PDH-CSV|PDH-TSV) [\d.]+\)')
+"""A header line after the first: relog and Data Collector Sets append a new run to a log this way."""
+_RUN_MARK = b"(PDH-"
+
+
+def _run_starts(data: bytes | mmap.mmap) -> list[int]:
+    """Offsets of the header lines after the first in ``data`` (memchr-speed ``find`` for the
+    marker, the regex only where it occurs: a scan at several GB/s)."""
+    starts, at = [], data.find(_RUN_MARK, 1)
+    while at != -1:
+        line = data.rfind(b"\n", max(0, at - 64), at)
+        if line != -1 and _RUN_HEADER.match(data[line : at + 32]):
+            starts.append(line + 1)
+        at = data.find(_RUN_MARK, at + 1)
+    return starts
+
+
+def runs(source: TextSource) -> list[TextSource]:
+    """``source`` split where a later header line starts another run (relog ``-a``, a Data
+    Collector Set restarted on one file): one :class:`TextSource` per run, each with its own
+    header, its rows' line numbers those of the file. A file of one run is ``[source]``.
+
+    Only PDH text is searched (the bytes of a header are ASCII in every code page it is written
+    in), with a memory-mapped scan; a file of several runs is then held in memory, one run at a time.
+    """
+    if source.body is not None:
+        data = source.body
+        starts = _run_starts(data)
+    else:
+        with source.path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            starts = _run_starts(mapped)
+            data = mapped[:] if starts else b""
+    if not starts:
+        return [source]
+    codec = source.data_codec
+    first_break = [m.start() for m in re.finditer(rb"\n", data[: starts[0]])]
+    head_end = first_break[source.header_line - 1] + 1 if len(first_break) >= source.header_line else 0
+    bounds = [head_end, *starts, len(data)]
+    out = [replace(source, body=_as_utf8(b"\n" * source.header_line + data[head_end : starts[0]], codec))]
+    line = source.header_line + data[head_end : starts[0]].count(b"\n") + 1
+    for begin, end in zip(bounds[1:-1], bounds[2:]):
+        chunk = data[begin:end]
+        raw = chunk.split(b"\n", 1)[0].rstrip(b"\r")
+        if source.body is not None:  # transcoded to UTF-8 already
+            header, run_codec, basis = raw.decode("utf-8", errors="replace"), "utf-8", source.encoding_basis
+        else:  # each run's header decoded on its own (an ASCII first header says nothing of the code page)
+            requested = source.codec if source.encoding_basis == "requested" else None
+            header, run_codec, basis = decode_header(raw, source.path, requested=requested)
+        out.append(replace(source, header=header, header_line=line, preamble=(), warnings=(), codec=run_codec,
+                           encoding_basis=basis, body=_as_utf8(b"\n" * (line - 1) + chunk, run_codec)))
+        line += chunk.count(b"\n")
+    return out
+
+
+def _as_utf8(data: bytes, codec: str) -> bytes:
+    """``data`` in ``codec`` as UTF-8 (the codec of every :attr:`TextSource.body`)."""
+    return data if codec.replace("-", "").lower() in ("utf8", "ascii") else data.decode(codec, errors="replace").encode()
 
 
 def decode_lossy(

@@ -21,7 +21,7 @@ import math
 import polars as pl
 
 from kit.errors import DataError, LoadWarning
-from kit.io.common import LINE, line_list
+from kit.io.common import LINE, line_list, quote
 from kit.io.perfmon.source import TextSource, decode_lossy
 
 _MSVC_NONFINITE = r"^\s*[+-]?\d*\.?\d*#(?:QNAN|SNAN|IND|INF)\w*\s*$"
@@ -206,6 +206,8 @@ def _to_numbers(
     frame: pl.DataFrame, source: TextSource, value_names: list[str], decimal_comma: bool
 ) -> tuple[pl.DataFrame, list[LoadWarning]]:
     """Text → Float64 for the value columns; a cell that is no number becomes null, reported."""
+    if not value_names:
+        return frame, []
     cleaned = {
         name: pl.col(name).str.strip_chars().replace("", None) for name in value_names
     }
@@ -229,7 +231,7 @@ def _to_numbers(
         warnings.append(
             LoadWarning(
                 str(source.path), code,
-                f"{count} {what} set to null, first {sample!r}"
+                f"{count} {what} set to null, first {quote(sample)}"
                 + (" (decimal comma? pass decimal_comma=True)" if "," in sample and not decimal_comma else ""),
                 line=int(rows[LINE][0]), column=int(name[1:]) + 1,
             )
@@ -255,7 +257,7 @@ def _finite(
         warnings.append(
             LoadWarning(
                 str(source.path), "non-finite",
-                f"{count} NaN/infinite values set to null, first {first[name][0]!r}",
+                f"{count} NaN/infinite values set to null, first {quote(first[name][0])}",
                 line=int(first[LINE][0]), column=int(name[1:]) + 1,
             )
         )

@@ -37,7 +37,7 @@ from Evtx.Views import UnexpectedElementException
 
 from kit.errors import DataError, LoadWarning, UnsupportedFormatError
 from kit.inputs.events import BLACKOUT_EVENTS, SCHEMA, Events, EventSource
-from kit.io.common import CULTURE_FORMATS, LINE, expand_inputs, offset_minutes, parse_local
+from kit.io.common import CULTURE_FORMATS, LINE, expand_inputs, offset_minutes, parse_local, quote
 from kit.io.side.text import decode_text, read_export_csv
 
 EVENT_SUFFIXES = (".csv", ".xml", ".txt", ".evtx")
@@ -177,7 +177,7 @@ def _read_csv(
             LoadWarning(
                 str(path), "bad-time",
                 f"{bad.height} TimeCreated value(s) are not a date and time the kit can read (time "
-                f"left null); first {bad['stamp'][0]!r}", line=int(bad["line"].min()),
+                f"left null); first {quote(bad['stamp'][0])}", line=int(bad["line"].min()),
             )
         )
     if minutes is None:
@@ -303,7 +303,7 @@ def _event_row(
     stamp = None if created is None else created.get("SystemTime")
     when = _system_time(stamp)
     if when is None:
-        message = f"event {number} has no readable TimeCreated ({stamp!r}): time left null"
+        message = f"event {number} has no readable TimeCreated ({quote(stamp)}): time left null"
         warnings.append(LoadWarning(str(path), "bad-time", message, line=line))
     params, named = _event_data(event)
     event_id = _int(values.get("EventID"))
@@ -388,7 +388,7 @@ def _blackouts(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[LoadWarning]]:
         else:
             why = (
                 f"event data {_BLACKOUT_INDEX} (Parameter{_BLACKOUT_INDEX}) is missing or not a "
-                f"number ({first['blackout_text']!r})"
+                f"number ({quote(first['blackout_text'])})"
             )
         warnings.append(
             LoadWarning(

@@ -31,7 +31,7 @@ import polars as pl
 from kit.errors import DataError, InputNotFoundError, LoadWarning, UnsupportedFormatError
 from kit.identity import escaped_of, host_key_of, nic_key_of
 from kit.inputs.topology import KINDS, TABLES, Topology, TopologySource, schema
-from kit.io.common import LINE, line_list
+from kit.io.common import LINE, line_list, quote
 from kit.io.side.text import decode_text, read_export_csv
 
 TOPOLOGY_SUFFIXES = (".json", ".csv", ".txt")
@@ -297,7 +297,7 @@ def _report_bad(
     warnings.append(
         LoadWarning(
             str(path), "bad-value",
-            f"{bad.height} {key!r} value(s) are {what}, set to null: first {bad['raw'][0]!r}{where}",
+            f"{bad.height} {key!r} value(s) are {what}, set to null: first {quote(bad['raw'][0])}{where}",
             line=lines[0] if lines else None,
         )
     )

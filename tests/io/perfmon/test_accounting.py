@@ -60,11 +60,16 @@ def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
     if source.rows != capture.data.height:
         problems.append(f"SourceInfo.rows {source.rows} != {capture.data.height} rows")
     fields = next(csv.reader([header], delimiter=source.separator))
+    if len(fields) != source.header_fields:  # an unquoted header: paths cut at their instances' commas
+        fields = re.findall(r"(?:[^,(]|\([^)]*\))+", header)
     dropped = {c for w in warnings for c in w.skipped_columns}
     if source.format.startswith("pdh"):
         kept_columns = [c for c in range(2, len(fields) + 1) if c not in dropped]
         paths = [fields[c - 1].strip() for c in kept_columns]
-        if capture.catalog["path"].to_list() != paths:
+        for later in (line for w in warnings if w.code == "appended-runs" for line in w.skipped_lines):
+            run = next(csv.reader([data[later - first]], delimiter=source.separator))  # another run's header,
+            paths += [p for p in dict.fromkeys(f.strip() for f in run[1:]) if p not in paths]  # decoded as the first
+        if [p.encode("ascii", "replace") for p in capture.catalog["path"]] != [p.encode("ascii", "replace") for p in paths]:
             problems.append(f"{len(fields) - 1} counter columns, {capture.catalog.height} kept, {len(dropped)} dropped")
         renamed = {w.column for w in warnings if w.code in RENAMES}
         for position, column, path in zip(kept_columns, capture.catalog["column"], capture.catalog["path"]):

@@ -13,7 +13,7 @@ import pytest
 import kit
 from kit import errors
 from kit.io.perfmon.quality import SEVERITY
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pdh_text
 
 BAD = ROOT / "tests" / "data" / "bad"
 MANIFEST = json.loads((BAD / "EXPECTED.json").read_text(encoding="utf-8"))
@@ -127,3 +127,12 @@ def test_an_unreadable_file_is_a_kit_error(monkeypatch):
 def test_bad_options_are_option_errors(options, match):
     with pytest.raises(errors.OptionError, match=match):
         kit.load(BAD / "header_only.csv", cache_results=False, **options)
+
+
+def test_a_huge_cell_is_quoted_short(write):
+    cell = "x" * 10_000_000
+    text = pdh_text("(PDH-CSV 4.0) (UTC)(0)", [r"\\HV01\Memory\Available MBytes"],
+                    [["02/11/2025 10:00:00.000", "1"], ["02/11/2025 10:00:01.000", cell]])
+    capture = kit.load(write("huge.csv", text), cache_results=False)
+    [warning] = [w for w in capture.warnings if w.code == "bad-value"]
+    assert len(warning.message) < 300 and "10,000,000 characters" in warning.message

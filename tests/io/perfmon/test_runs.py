@@ -1,0 +1,63 @@
+"""A log of several runs (relog -a, a Data Collector Set restarted on one file): each run is read
+with its own header and the columns matched by counter path, in every encoding and layout."""
+
+from __future__ import annotations
+
+import pytest
+
+import kit
+from kit.sample import bundled_tests
+from tests.conftest import pdh_text
+from tests.io.perfmon.test_accounting import unaccounted
+
+A = r"\\HV01\Network Interface(nic1)\Bytes Sent/sec"
+B = r"\\HV01\Prozessor(_Total)\% Prozessorzeit"
+C = r"\\HV01\Speicher\Verfügbare MB"
+UTC = "(PDH-CSV 4.0) (Coordinated Universal Time)(0)"
+
+
+def two_runs(sep: str = ",", header: str = UTC, second: str = UTC) -> str:
+    first = pdh_text(header, [A, B], [["02/11/2025 10:00:00.000", "1", "10"], ["02/11/2025 10:00:01.000", "2", "20"]], sep=sep)
+    later = pdh_text(second, [B, C, A], [["02/11/2025 10:05:00.000", "30", "500", "3"],
+                                         ["02/11/2025 10:05:01.000", "40", "600", "4"]], sep=sep)
+    return first + later
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16", "utf-8-sig"])
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_each_run_is_read_with_its_own_header(write, encoding, sep):
+    header = UTC.replace("CSV", "TSV") if sep == "\t" else UTC
+    path = write(f"runs-{encoding}.csv", two_runs(sep, header, header), encoding=encoding)
+    capture = kit.load(path, cache_results=False)
+    assert capture.data[A].to_list() == [1, 2, 3, 4]
+    assert capture.data[B].to_list() == [10, 20, 30, 40]
+    assert capture.data[C].to_list() == [None, None, 500, 600]
+    [warning] = [w for w in capture.warnings if w.code == "appended-runs"]
+    assert warning.skipped_lines == (4,) and "another order" in warning.message
+    assert {w.code for w in capture.warnings} == {"appended-runs"}
+    assert unaccounted(path, capture) == []
+
+
+def test_runs_in_two_zones_keep_their_own_times(write):
+    path = write("zones.csv", two_runs(second="(PDH-CSV 4.0) (W. Europe Standard Time)(-60)"))
+    capture = kit.load(path, cache_results=False)
+    hours = [t.hour for t in capture.data["time"]]
+    assert hours == [9, 9, 10, 10]  # the second run is written in CET: 10:05 local is 09:05 UTC
+    messages = [w.message for w in capture.warnings if w.code == "appended-runs"]
+    assert any("different zones" in m for m in messages)
+
+
+def test_a_selection_reads_every_run(write):
+    path = write("runs.csv", two_runs())
+    capture = kit.load(path, counters=[r"\Speicher\*"], cache_results=False)
+    assert capture.data.columns == ["time", C] and capture.data[C].to_list() == [None, None, 500, 600]
+
+
+def test_a_whole_log_appended_to_itself_counts_once(write):
+    one = (bundled_tests()["tcp-1x10g-mtu1500-55gb"] / "HV01.csv").read_bytes()
+    path = write("twice.csv", one + one)
+    capture = kit.load(path, cache_results=False)
+    single = kit.load(bundled_tests()["tcp-1x10g-mtu1500-55gb"] / "HV01.csv", cache_results=False)
+    assert capture.data.equals(single.data) and capture.catalog.drop("source").equals(single.catalog.drop("source"))
+    assert {"appended-runs", "repeated-samples"} <= {w.code for w in capture.warnings}
+    assert unaccounted(path, capture) == []
