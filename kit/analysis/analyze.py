@@ -11,19 +11,29 @@ The result is typed (:mod:`~kit.analysis.results`); the JSON report is made from
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from numbers import Integral, Real
 
 import polars as pl
 
 from kit.analysis import blackout, channels, clock, cores, findings, live_migration, roles, throughput, windows
-from kit.analysis.results import Analysis, ClockOffset, Leg, Migration, Options, Window
+from kit.analysis.results import Analysis, ClockOffset, Leg, Migration, Options, Window, utc_text
+from kit.analysis.sides import side_inputs
+from kit.errors import OptionError
 from kit.inputs.capture import Capture
 from kit.inputs.events import Events
 from kit.inputs.pings import Pings
 from kit.inputs.timebase import gaps
 from kit.inputs.topology import Topology
+
+TRANSPORTS = ("tcp", "compression", "smb", "smb-direct")
+"""The live-migration performance options, as ``transport`` names them."""
+MTU_RANGE = (576, 65535)
+"""MTUs accepted [bytes]: IPv4's minimum datagram every host must take (RFC 791) to its largest
+(a 16-bit total length). The ceilings of :mod:`kit.limits` need ``MTU > 40``."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,7 +94,19 @@ def analyze(
         analysis runs on what there is and lists what it lacked.
     align_clocks
         Estimate and remove the clock offset between two hosts.
+
+    Raises :class:`~kit.errors.OptionError`, naming the argument, for an argument out of range or
+    of the wrong type, and for a window that ends before it starts or lies wholly outside the
+    capture.
     """
+    _check_arguments(
+        capture, vm_memory_gb=vm_memory_gb, mtu=mtu, transport=transport, labels=labels, dip_fraction=dip_fraction,
+        bin_width_gbps=bin_width_gbps, active_pct=active_pct, saturated_pct=saturated_pct, events=events,
+        topology=topology, pings=pings, align_clocks=align_clocks,
+    )
+    if windows is not None:
+        windows = _given_windows(capture, windows)
+    mtu = None if mtu is None else int(mtu)
     options = Options(
         vm_memory_gb=vm_memory_gb, mtu=mtu, transport=transport, dip_fraction=dip_fraction,
         bin_width_gbps=bin_width_gbps, active_pct=active_pct, saturated_pct=saturated_pct,
@@ -108,7 +130,95 @@ def analyze(
     return Analysis(
         capture=capture, windows=found, migrations=migrations, traffic=_traffic(capture), options=options,
         labels=dict(labels or {}), clock=offset,
+        inputs=side_inputs(capture, events=events, topology=topology, pings=pings),
     )
+
+
+def check_windows(capture: Capture, spans: Iterable[tuple[datetime, datetime]], *, option: str = "windows=") -> None:
+    """Raise :class:`~kit.errors.OptionError`, naming ``option`` (``windows=``, ``--window``),
+    for a window that does not end after it starts or lies wholly outside the capture. [UTC]"""
+    for start, end in spans:
+        text = f"{utc_text(start)}/{utc_text(end)}"
+        if not end > start:
+            raise OptionError(f"{option}: the window {text} does not end after it starts", hint="give the start first")
+        if capture.start is not None and (end <= capture.start or start >= capture.end):
+            raise OptionError(
+                f"{option}: the window {text} lies wholly outside the capture "
+                f"({utc_text(capture.start)} → {utc_text(capture.end)})",
+                hint="give a window that overlaps the capture",
+            )
+
+
+def _given_windows(capture: Capture, given: Iterable[Sequence[object]] | pl.DataFrame) -> pl.DataFrame:
+    """``windows=`` as a frame of UTC ``start``/``end`` (and ``vm``), checked against the capture."""
+    try:  # the parsing of kit.analysis.windows, its messages named after the argument
+        frame = given if isinstance(given, pl.DataFrame) else windows._window_rows(given)
+        frame = windows._utc_frame(frame)
+    except OptionError as exc:
+        raise OptionError(f"windows=: {exc.reason}", hint=exc.hint) from None
+    except TypeError:
+        raise OptionError("windows= is not a list of (start, end[, vm]) items or a frame") from None
+    check_windows(capture, frame.select("start", "end").iter_rows(), option="windows=")
+    return frame
+
+
+def _check_arguments(
+    capture: object, *, vm_memory_gb: object, mtu: object, transport: object, labels: object, dip_fraction: object,
+    bin_width_gbps: object, active_pct: object, saturated_pct: object, events: object, topology: object,
+    pings: object, align_clocks: object,
+) -> None:
+    """Raise :class:`~kit.errors.OptionError` naming the first argument of :func:`analyze` out of
+    range or of the wrong type."""
+    if not isinstance(capture, Capture):
+        raise OptionError(f"capture is {_kind(capture)}, not a capture", hint="give kit.load(...)")
+    for name, value in (("vm_memory_gb", vm_memory_gb), ("bin_width_gbps", bin_width_gbps)):
+        if value is not None and not _finite(value, above=0):
+            raise OptionError(f"{name}={_shown(value)} is not a finite number above 0")
+    whole = isinstance(mtu, Integral) or (isinstance(mtu, float) and mtu.is_integer())
+    if mtu is not None and not (whole and not isinstance(mtu, bool) and MTU_RANGE[0] <= mtu <= MTU_RANGE[1]):
+        low, high = MTU_RANGE
+        raise OptionError(f"mtu={_shown(mtu)} is not an MTU", hint=f"give {low} to {high} bytes, e.g. 1500 or 9000")
+    if transport is not None and transport not in TRANSPORTS:
+        raise OptionError(f"transport={_shown(transport)} is not a transport", hint=f"give one of {', '.join(TRANSPORTS)}")
+    if not (_finite(dip_fraction, above=0) and dip_fraction < 1):
+        raise OptionError(f"dip_fraction={_shown(dip_fraction)} is not between 0 and 1")
+    for name, value in (("active_pct", active_pct), ("saturated_pct", saturated_pct)):
+        if not (_finite(value, above=0) and value <= 100):
+            raise OptionError(f"{name}={_shown(value)} is not a share of one core above 0 and up to 100 [%]")
+    if labels is not None:
+        if not isinstance(labels, Mapping):
+            raise OptionError(f"labels is {_kind(labels)}, not a mapping of names to values")
+        for key, value in labels.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise OptionError(f"labels: the value of {_shown(key)} is {_shown(value)}, which JSON cannot hold")
+    for name, value, kind, reader in (
+        ("events", events, Events, "kit.read_events"), ("topology", topology, Topology, "kit.read_topology"),
+        ("pings", pings, Pings, "kit.read_pings"),
+    ):
+        if value is not None and not isinstance(value, kind):
+            raise OptionError(f"{name} is {_kind(value)}", hint=f"give what {reader}(...) returns")
+    if not isinstance(align_clocks, bool):
+        raise OptionError(f"align_clocks={_shown(align_clocks)} is not True or False")
+
+
+def _finite(value: object, *, above: float) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value) and value > above
+
+
+def _shown(value: object) -> str:
+    """A value as a message shows it: numbers and text as written, anything else by its type."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, Real):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return f"'{value}'"
+    return _kind(value)
+
+
+def _kind(value: object) -> str:
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
 
 
 def windows_of(capture: Capture, given: Iterable[Sequence[object]] | pl.DataFrame | None) -> pl.DataFrame:

@@ -13,12 +13,14 @@ Charts, widgets, the command line and the JSON report (:mod:`kit.contract`) read
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 
+from kit.errors import LoadWarning
 from kit.inputs.capture import Capture
 
 GBPS = 8e-9
@@ -27,6 +29,10 @@ GB = 1e-9
 """bytes → GB (10^9 bytes)."""
 PERCENTILES = (5, 50, 95, 99)
 """Percentiles of the transfer rate that every result carries. [%]"""
+WARNING_TEXT_CHARS = 200
+"""Longest text a warning group quotes of its first warning. [characters]"""
+SIDE_INPUTS = ("events", "topology", "pings")
+"""The side inputs of an analysis, in the order :attr:`Analysis.inputs` lists them."""
 
 
 @dataclass(frozen=True)
@@ -444,6 +450,64 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class WarningGroup:
+    """The warnings of one code from one input: how many, and the first one."""
+
+    input: str
+    """``capture``, ``events``, ``topology`` or ``pings``."""
+    code: str
+    """The warning code (:attr:`kit.errors.LoadWarning.code`)."""
+    count: int
+    message: str
+    """The first warning's message, cut to :data:`WARNING_TEXT_CHARS` (``…`` marks a cut)."""
+    where: str
+    """The first warning's file, with ``:line`` where it has one."""
+
+    def __str__(self) -> str:
+        return f"{self.input} [{self.code}] ×{self.count}: {self.where}: {self.message}"
+
+
+def warning_groups(warnings: Iterable[LoadWarning], *, input: str) -> tuple[WarningGroup, ...]:
+    """``warnings`` of one input grouped by code, in order of first appearance.
+
+    >>> from kit.errors import LoadWarning
+    >>> found = [LoadWarning("a.csv", "bad-value", "x" * 300, line=7), LoadWarning("a.csv", "bad-value", "y")]
+    >>> [(g.code, g.count, len(g.message), g.where) for g in warning_groups(found, input="capture")]
+    [('bad-value', 2, 200, 'a.csv:7')]
+    """
+    frame = pl.DataFrame(
+        [(w.code, w.message, w.source if w.line is None else f"{w.source}:{w.line}") for w in warnings],
+        schema={"code": pl.String, "message": pl.String, "where": pl.String}, orient="row",
+    )
+    cut = pl.col("message").str.len_chars() > WARNING_TEXT_CHARS
+    grouped = frame.group_by("code", maintain_order=True).agg(
+        count=pl.len(), message=pl.col("message").first(), where=pl.col("where").first()
+    ).with_columns(
+        message=pl.when(cut).then(pl.col("message").str.slice(0, WARNING_TEXT_CHARS - 1) + "…").otherwise("message")
+    )
+    return tuple(WarningGroup(input=input, **row) for row in grouped.iter_rows(named=True))
+
+
+@dataclass(frozen=True)
+class SideInput:
+    """What one side input (events, topology, pings) gave an analysis (see
+    :func:`kit.analysis.sides.side_inputs`)."""
+
+    kind: str
+    """``events``, ``topology`` or ``pings``."""
+    given: bool
+    read: int = 0
+    """Events, topology files or probes read. [1]"""
+    used: bool = False
+    """Something of it reached the analyses: events read, a topology export read, probes timed
+    within the capture."""
+    note: str | None = None
+    """Why it was not used (None when it was, or was not given)."""
+    warnings: tuple[LoadWarning, ...] = ()
+    """What its reader skipped or doubted."""
+
+
+@dataclass(frozen=True)
 class Options:
     """The options an analysis ran with (see :func:`kit.analysis.analyze.analyze`)."""
 
@@ -457,8 +521,11 @@ class Options:
     windows: str = "found"
     """``found`` or ``given``."""
     events: bool = False
+    """Events were given (what was read and used: :attr:`Analysis.inputs`)."""
     topology: bool = False
+    """A topology was given."""
     pings: bool = False
+    """A ping log was given."""
     align_clocks: bool = True
 
 
@@ -528,6 +595,17 @@ class Analysis:
     options: Options
     labels: dict[str, Any] = field(default_factory=dict)
     clock: ClockOffset | None = None
+    inputs: tuple[SideInput, ...] = ()
+    """What each side input (:data:`SIDE_INPUTS`) gave the analysis, with its warnings."""
+
+    def input(self, kind: str) -> SideInput:
+        """The side input ``kind`` (``events``, ``topology`` or ``pings``); not given if absent."""
+        return next((s for s in self.inputs if s.kind == kind), SideInput(kind, given=False))
+
+    def warning_groups(self) -> tuple[WarningGroup, ...]:
+        """The capture's load warnings, then each side input's, grouped by code."""
+        groups = warning_groups(self.capture.warnings, input="capture")
+        return groups + tuple(g for s in self.inputs for g in warning_groups(s.warnings, input=s.kind))
 
     def table(self) -> pl.DataFrame:
         """One row per migration with the headline figures (:data:`HEADLINE_SCHEMA`)."""
@@ -550,6 +628,16 @@ HEADLINE_SCHEMA = {
 def gbps(value: float | None) -> float | None:
     """bytes/s → Gbit/s (None stays None)."""
     return None if value is None else value * GBPS
+
+
+def utc_text(value: datetime) -> str:
+    """A time as the kit writes it everywhere (JSON, messages): ISO 8601 UTC, milliseconds, ``Z``.
+
+    >>> from datetime import datetime, timezone
+    >>> utc_text(datetime(2025, 2, 11, 13, 5, 17, 6000, tzinfo=timezone.utc))
+    '2025-02-11T13:05:17.006Z'
+    """
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _headline(m: Migration) -> dict[str, Any]:

@@ -40,6 +40,10 @@ CHANGED: dict[str, str] = {
     "drain-*:migrations.*.average_gbps": "issue 13 §6: a VM's own bytes, not both concurrent VMs' NIC bytes",
     "drain-*:migrations.*.findings.*": "issue 13 §6: the concurrent finding says how the NIC bytes were split",
     "*:migrations.*.blackout.methods.*.basis": "issue 13 §2: the final-pass basis says how the pass is proven final",
+    "*-sides:options.events": "issue 14 §9: the events read (false when none), not whether the flag was given",
+    "*-sides:options.topology": "issue 14 §9: the topology files read (false when none), not whether the flag was given",
+    "*-sides:options.pings": "issue 14 §9: the probes used (false: this Windows log's local times, read as UTC, "
+                             "miss the capture), not whether the flag was given",
 }
 """``case:JSON path`` globs (``*`` matches any text) allowed to differ → why (the bug fix)."""
 
