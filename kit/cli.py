@@ -16,19 +16,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
 
-from kit.analysis.analyze import analyze
-from kit.analysis.results import Analysis, Migration, gbps
+from kit.analysis.analyze import MTU_RANGE, TRANSPORTS, analyze, check_windows
+from kit.analysis.results import SIDE_INPUTS, Analysis, Migration, gbps
 from kit.analysis.throughput import DIP_FRACTION
 from kit.contract import capture_dict, iso, to_dict
 from kit.errors import KitError, OptionError
 from kit.inputs.capture import Capture
 from kit.io import load
+from kit.io.common import offset_minutes
+from kit.io.perfmon.paths import counter_filter
 from kit.io.perfmon.quality import SEVERITY
 from kit.io.side.events import read_events
 from kit.io.side.pings import read_pings
@@ -39,14 +43,165 @@ TIDY_COLUMNS = ("time", "host", "object", "parent", "instance", "index", "counte
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 2 bad input)."""
+    """Run the command line; returns the exit status (0 ok, 2 bad input).
+
+    Every option is checked as it is parsed (an ``argparse`` error names the flag); an input the
+    kit cannot use ends in one ``error:`` line on stderr, never a traceback.
+    """
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+        _check_combinations(args)
+    except SystemExit as exc:  # argparse printed the usage and the error (or the help)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return args.run(args)
     except KitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Option types: each turns the text of one flag into its value or says what is wrong with it
+# (argparse prefixes "argument --flag: " and exits with status 2).
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+
+
+def _above_zero(text: str) -> float:
+    """A finite number above 0."""
+    value = _number(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number above 0")
+    return value
+
+
+def _fraction(text: str) -> float:
+    """A number between 0 and 1 (both excluded)."""
+    value = _number(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _mtu(text: str) -> int:
+    """An MTU in :data:`~kit.analysis.analyze.MTU_RANGE`. [bytes]"""
+    low, high = MTU_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of bytes (e.g. 1500 or 9000)") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{value} is not an MTU: give {low} to {high} bytes (e.g. 1500 or 9000)")
+    return value
+
+
+def _time(text: str) -> datetime:
+    """ISO 8601 text as an aware UTC datetime (no offset = UTC)."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO 8601 time (e.g. 2025-02-11T13:05:40Z)") from None
+    try:
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"'{text}' is before the year 1 in UTC") from None
+
+
+def _window(text: str) -> tuple[datetime, datetime]:
+    """``START/END`` in ISO 8601 (UTC unless an offset is given), START before END."""
+    start, sep, end = text.partition("/")
+    if not sep or not start.strip() or not end.strip():
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not START/END (e.g. 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z)"
+        )
+    span = _time(start), _time(end)
+    if not span[1] > span[0]:
+        raise argparse.ArgumentTypeError(f"{iso(span[0])}/{iso(span[1])} does not end after it starts: give START first")
+    return span
+
+
+def _utc_offset(text: str) -> str:
+    """A UTC offset as :func:`kit.io.common.offset_minutes` reads it (the text is passed on)."""
+    try:
+        offset_minutes(text)
+    except KitError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a UTC offset from -14:00 to +14:00 (e.g. +08:00, -05:30, or minutes east of UTC)"
+        ) from None
+    return text
+
+
+def _encoding(text: str) -> str:
+    """A Python text encoding."""
+    try:
+        "".encode(text)  # LookupError for unknown names and for bytes-to-bytes codecs (hex, base64…)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a known text encoding (e.g. cp1252, cp1251, cp932, utf-16)")
+    return text
+
+
+def _counter(text: str) -> str:
+    """A counter path pattern (:func:`kit.io.perfmon.paths.counter_filter`)."""
+    try:
+        counter_filter([text])
+    except KitError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a counter path ({exc.hint})") from None
+    return text
+
+
+def _label(text: str) -> tuple[str, object]:
+    """``KEY=VALUE``; the value a number where it reads as a finite one, else text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"'{text}' is not KEY=VALUE (e.g. --label mtu=9000)")
+    for kind in (int, float):
+        try:
+            number = kind(value)
+        except ValueError:
+            continue
+        if math.isfinite(number):
+            return key, number
+    return key, value
+
+
+def _folder(text: str) -> Path:
+    """A folder to write into: an existing one or one to create, not a file."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file: give a folder (it gets several files)")
+    return path
+
+
+def _file(text: str) -> Path:
+    """A file to write: not a folder."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder: give the file to write")
+    return path
+
+
+def _check_combinations(args: argparse.Namespace) -> None:
+    """Options that only mean something with another one (an error of the command's parser)."""
+    needs = [("override_zone", "--override-zone", "utc_offset", "--utc-offset"),
+             ("ping_start", "--ping-start", "pings", "--pings"), ("ping_interval", "--ping-interval", "pings", "--pings")]
+    for option, flag, other, other_flag in needs:
+        if getattr(args, option, None) and not getattr(args, other, None):
+            args.parser.error(f"{flag} needs {other_flag}")
+
+
+def _writing(what: str, flag: str, path: Path, write: Callable[[], object]) -> object:
+    """Run ``write``; an OS error (a read-only folder, a full disk…) becomes a :class:`KitError`
+    that names ``flag`` and ``path``."""
+    try:
+        return write()
+    except OSError as exc:
+        raise OptionError(f"{flag} {path}: cannot write {what} ({exc.strerror or exc})") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,21 +211,25 @@ def _parser() -> argparse.ArgumentParser:
     def loading(p: argparse.ArgumentParser, *, required: bool = True) -> None:
         p.add_argument("files", nargs="+" if required else "*", metavar="FILE",
                        help="counter logs, folders or glob patterns" + ("" if required else " (default: the bundled sample)"))
-        p.add_argument("--encoding", help="force the text encoding (e.g. cp1251)")
-        p.add_argument("--utc-offset", help="collecting host's UTC offset, e.g. +08:00 (for files with no zone)")
+        p.add_argument("--encoding", type=_encoding, help="force the text encoding (e.g. cp1251)")
+        p.add_argument("--utc-offset", type=_utc_offset,
+                       help="collecting host's UTC offset, e.g. +08:00 (for files with no zone)")
         p.add_argument("--override-zone", action="store_true", help="use --utc-offset even where the header has a zone")
-        p.add_argument("--counter", action="append", metavar="PATTERN", dest="counters",
+        p.add_argument("--counter", action="append", metavar="PATTERN", dest="counters", type=_counter,
                        help=r"load only counters matching this path pattern, e.g. '\Network Interface(*)\Bytes*' "
                        "(repeatable; * is a wildcard; no host or instance means any)")
         p.add_argument("--no-cache", action="store_true", help="do not use the Parquet cache")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.set_defaults(parser=p)
 
     def side_inputs(p: argparse.ArgumentParser) -> None:
         p.add_argument("--events", nargs="+", metavar="FILE", help="Hyper-V event exports (.evtx, wevtutil XML, Export-Csv)")
         p.add_argument("--topology", metavar="PATH", help="PowerShell topology exports: a file or a folder (per-host subfolders)")
         p.add_argument("--pings", metavar="FILE", help="a ping log of the VM (ping -t, Test-Connection, ping -D)")
-        p.add_argument("--ping-start", metavar="TIME", help="UTC time of the first probe, for logs without timestamps")
-        p.add_argument("--ping-interval", type=float, metavar="S", help="probe interval [s] (default: inferred, else 1)")
+        p.add_argument("--ping-start", type=_time, metavar="TIME",
+                       help="ISO 8601 time of the first probe (UTC unless it has an offset), for logs without timestamps")
+        p.add_argument("--ping-interval", type=_above_zero, metavar="S",
+                       help="probe interval [s] (default: inferred, else 1)")
 
     info = sub.add_parser("info", help="what a capture holds")
     loading(info, required=False)
@@ -80,38 +239,38 @@ def _parser() -> argparse.ArgumentParser:
     analyze_ = sub.add_parser("analyze", help="find and measure every live migration")
     loading(analyze_, required=False)
     analyze_.add_argument("--json", action="store_true", help="print the JSON report")
-    analyze_.add_argument("--vm-memory-gb", type=float, help="VM memory [GB], for the memory-transfer rate")
-    analyze_.add_argument("--mtu", type=int, help="MTU of the migration NICs [bytes] (default: inferred)")
-    analyze_.add_argument("--transport", choices=("tcp", "compression", "smb", "smb-direct"),
+    analyze_.add_argument("--vm-memory-gb", type=_above_zero, help="VM memory [GB], for the memory-transfer rate")
+    analyze_.add_argument("--mtu", type=_mtu, help="MTU of the migration NICs [bytes] (default: inferred)")
+    analyze_.add_argument("--transport", choices=TRANSPORTS,
                           help="live-migration performance option (default: from the counters)")
-    analyze_.add_argument("--window", action="append", metavar="START/END",
+    analyze_.add_argument("--window", action="append", metavar="START/END", type=_window,
                           help="a migration window in ISO 8601 UTC, e.g. 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z "
                           "(repeatable; replaces detection)")
-    analyze_.add_argument("--bin-width-gbps", type=float, help="histogram bin width [Gbit/s]")
-    analyze_.add_argument("--dip-fraction", type=float, default=DIP_FRACTION,
+    analyze_.add_argument("--bin-width-gbps", type=_above_zero, help="histogram bin width [Gbit/s]")
+    analyze_.add_argument("--dip-fraction", type=_fraction, default=DIP_FRACTION,
                           help="dip threshold as a share of the plateau (default %(default)s)")
-    analyze_.add_argument("--label", action="append", metavar="KEY=VALUE", help="run metadata, e.g. mtu=9000 (repeatable)")
+    analyze_.add_argument("--label", action="append", metavar="KEY=VALUE", type=_label, help="run metadata, e.g. mtu=9000 (repeatable)")
     side_inputs(analyze_)
     analyze_.set_defaults(run=_analyze)
 
     report = sub.add_parser("report", help="write every chart and an offline HTML report")
     loading(report, required=False)
-    report.add_argument("--out", type=Path, default=Path("hvlm-report"), help="output folder (default %(default)s)")
+    report.add_argument("--out", type=_folder, default=Path("hvlm-report"), help="output folder (default %(default)s)")
     report.add_argument("--format", action="append", choices=("png", "svg", "pdf", "html", "json"),
                         help="chart file formats (repeatable; default png and svg)")
-    report.add_argument("--vm-memory-gb", type=float, help="VM memory [GB], for the memory-transfer rate")
-    report.add_argument("--mtu", type=int, help="MTU of the migration NICs [bytes] (default: inferred)")
+    report.add_argument("--vm-memory-gb", type=_above_zero, help="VM memory [GB], for the memory-transfer rate")
+    report.add_argument("--mtu", type=_mtu, help="MTU of the migration NICs [bytes] (default: inferred)")
     side_inputs(report)
     report.set_defaults(run=_report)
 
     convert = sub.add_parser("convert", help="write the tidy (long) form")
     loading(convert)
     convert.add_argument("--to", choices=("parquet", "csv"), required=True)
-    convert.add_argument("--out", type=Path, help="output file (default: beside the first input)")
+    convert.add_argument("--out", type=_file, help="output file (default: beside the first input, if a file)")
     convert.set_defaults(run=_convert)
 
     sample = sub.add_parser("sample", help="regenerate the bundled sample tests")
-    sample.add_argument("directory", nargs="?", type=Path, default=Path("data"),
+    sample.add_argument("directory", nargs="?", type=_folder, default=Path("data"),
                         help="where to write them (default: data/, the checkout's copy)")
     sample.set_defaults(run=_sample)
     return parser
@@ -187,23 +346,27 @@ def tidy(capture: Capture) -> pl.DataFrame:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    first = Path(args.files[0])
+    if args.out is None and not first.is_file():
+        raise OptionError(f"{args.files[0]} is not a file to write beside", hint="give the output file with --out")
     capture = _load(args)
-    out = args.out or Path(args.files[0]).with_suffix(f".tidy.{args.to}")
+    out = args.out or first.with_suffix(f".tidy.{args.to}")
     frame = tidy(capture)
     if args.to == "parquet":
-        frame.write_parquet(out)
+        _writing("the tidy form", "--out", out, lambda: frame.write_parquet(out))
     else:
-        frame.with_columns(pl.col("time").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")).write_csv(out)
+        text = frame.with_columns(pl.col("time").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"))
+        _writing("the tidy form", "--out", out, lambda: text.write_csv(out))
     print(f"wrote {out} ({frame.height} rows)")
     return 0
 
 
 def _analyze(args: argparse.Namespace) -> int:
     capture = _load(args)
-    windows = [_window(text) for text in args.window] if args.window else None
-    labels = dict(_label(text) for text in args.label or [])
-    if not 0 < args.dip_fraction < 1:
-        raise OptionError(f"--dip-fraction {args.dip_fraction} is not between 0 and 1")
+    if args.window:
+        check_windows(capture, args.window, option="--window")
+    windows = args.window
+    labels = dict(args.label or [])
     result = analyze(
         capture, windows=windows, vm_memory_gb=args.vm_memory_gb, mtu=args.mtu, transport=args.transport,
         labels=labels, dip_fraction=args.dip_fraction, bin_width_gbps=args.bin_width_gbps, **_sides(args),
@@ -224,7 +387,8 @@ def _report(args: argparse.Namespace) -> int:
             hint='python3 -m pip install "hvlm-kit[viz]"',
         ) from None
     result = analyze(_load(args), vm_memory_gb=args.vm_memory_gb, mtu=args.mtu, **_sides(args))
-    written = write_report(result, args.out, formats=tuple(args.format or ("png", "svg")))
+    formats = tuple(args.format or ("png", "svg"))
+    written = _writing("the report", "--out", args.out, lambda: write_report(result, args.out, formats=formats))
     print(describe_analysis(result))
     print(f"\nwrote {len(written)} files to {args.out}/ — open {args.out / 'report.html'} in a browser (works offline)")
     return 0
@@ -240,36 +404,43 @@ def _sides(args: argparse.Namespace) -> dict:
     }
 
 
-def _window(text: str) -> tuple[str, str]:
-    start, sep, end = text.partition("/")
-    if not sep or not start or not end:
-        raise OptionError(f"--window {text!r} is not START/END", hint="e.g. 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z")
-    return start, end
-
-
-def _label(text: str) -> tuple[str, object]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise OptionError(f"--label {text!r} is not KEY=VALUE", hint="e.g. --label mtu=9000")
-    try:
-        return key, int(value)
-    except ValueError:
-        try:
-            return key, float(value)
-        except ValueError:
-            return key, value
-
-
 def describe_analysis(result: Analysis) -> str:
-    """The readable summary ``kit analyze`` prints."""
+    """The readable summary ``kit analyze`` prints: every migration, what the side inputs gave,
+    and the warnings of the capture and the side inputs (grouped by code)."""
     if not result.migrations:
         hosts = ", ".join(result.capture.hosts) or "?"
-        return (
+        body = (
             f"no live migration found in {hosts} ({iso(result.capture.start)} → {iso(result.capture.end)}):\n"
             "  no Hyper-V VM Live Migration instance, and no NIC traffic burst above the idle baseline.\n"
             "  Give the window with --window START/END if you know it."
         )
-    return "\n\n".join(_describe_migration(m) for m in result.migrations)
+    else:
+        body = "\n\n".join(_describe_migration(m) for m in result.migrations)
+    return "\n\n".join(part for part in (body, describe_inputs(result), describe_warnings(result)) if part)
+
+
+READ_UNITS = {"events": "event(s)", "topology": "export file(s)", "pings": "probe(s)"}
+"""What :attr:`kit.analysis.results.SideInput.read` counts, per side input."""
+
+
+def describe_inputs(result: Analysis) -> str:
+    """One line per side input given: how much was read, and whether it was used or why not."""
+    lines = [
+        f"  {s.kind}: {s.read} {READ_UNITS[s.kind]} read, " + ("used" if s.used else f"NOT used: {s.note}")
+        + (" (--utc-offset)" if not s.used and any(w.code == "timezone-unknown" for w in s.warnings) else "")
+        for s in map(result.input, SIDE_INPUTS) if s.given
+    ]
+    return "\n".join(["side inputs:", *lines]) if lines else ""
+
+
+def describe_warnings(result: Analysis) -> str:
+    """The warnings of the capture and the side inputs: per input and code, the count and the first."""
+    groups = result.warning_groups()
+    if not groups:
+        return ""
+    total = sum(g.count for g in groups)
+    head = f"warnings: {total} in {len(groups)} group(s) (python -m kit info lists the capture's in full)"
+    return "\n".join([head, *(f"  {g}" for g in groups)])
 
 
 def _describe_migration(m: Migration) -> str:
@@ -358,6 +529,6 @@ def _pct(value: float | None) -> str:
 def _sample(args: argparse.Namespace) -> int:
     from kit.sample.generator import write_bundled
 
-    for path in write_bundled(args.directory):
+    for path in _writing("the sample tests", "DIRECTORY", args.directory, lambda: write_bundled(args.directory)):
         print(f"wrote {path}")
     return 0

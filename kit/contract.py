@@ -22,6 +22,7 @@ import polars as pl
 from kit.analysis.results import (
     GB,
     PERCENTILES,
+    SIDE_INPUTS,
     Analysis,
     Blackout,
     Channels,
@@ -30,9 +31,10 @@ from kit.analysis.results import (
     Leg,
     LiveMigrationBytes,
     Migration,
-    Options,
+    SideInput,
     Steadiness,
     gbps,
+    utc_text,
 )
 from kit.inputs.capture import Capture, SourceInfo
 
@@ -46,9 +48,7 @@ def iso(value: datetime | None) -> str | None:
     >>> iso(datetime(2025, 2, 11, 13, 5, 17, 6000, tzinfo=timezone.utc))
     '2025-02-11T13:05:17.006Z'
     """
-    if value is None:
-        return None
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return None if value is None else utc_text(value)
 
 
 def kit_version() -> str:
@@ -65,9 +65,11 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "kit_version": kit_version(),
         "labels": analysis.labels,
-        "options": _options(analysis.options),
+        "options": _options(analysis),
         "capture": {**_capture_figures(analysis.capture), "sources": [s.path for s in analysis.capture.sources],
                     "load_warnings": len(analysis.capture.warnings), "clock": _clock(analysis.clock)},
+        "inputs": {kind: _input(analysis.input(kind)) for kind in SIDE_INPUTS},
+        "warnings": [asdict(g) for g in analysis.warning_groups()],
         "migrations": [migration_dict(m) for m in analysis.migrations],
     }
 
@@ -241,8 +243,15 @@ def _clock(c: ClockOffset | None) -> dict[str, Any] | None:
     }
 
 
-def _options(o: Options) -> dict[str, Any]:
-    return asdict(o)
+def _options(analysis: Analysis) -> dict[str, Any]:
+    """The options; ``events``, ``topology`` and ``pings`` say what was used: the events, topology
+    files or probes read, or false when none could be used (given or not)."""
+    used = {kind: analysis.input(kind) for kind in SIDE_INPUTS}
+    return {**asdict(analysis.options), **{kind: s.read if s.used else False for kind, s in used.items()}}
+
+
+def _input(s: SideInput) -> dict[str, Any]:
+    return {"given": s.given, "read": s.read, "used": s.used, "note": s.note, "warnings": len(s.warnings)}
 
 
 def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:

@@ -55,3 +55,17 @@ def test_report_layout(drain):
     assert len(first["findings"]) == len(first["finding_kinds"]) and first["finding_kinds"] == ["concurrent"]
     assert report["capture"]["clock"]["reference"] == "HV01" and report["options"]["windows"] == "found"
     assert {n["nic"] for n in first["nics"]} >= {"intel[r] ethernet controller x710 for 10gbe sfp+"}
+
+
+def test_report_says_what_the_inputs_gave_and_what_was_warned(drain):
+    report = json.loads(json.dumps(to_dict(drain), allow_nan=False))
+    none = {"given": False, "read": 0, "used": False, "note": None, "warnings": 0}
+    assert report["inputs"] == {"events": none, "topology": none, "pings": none}
+    assert [report["options"][k] for k in ("events", "topology", "pings")] == [False, False, False]
+    groups = report["warnings"]
+    assert [(w["input"], w["code"], w["count"]) for w in groups] == [
+        ("capture", "blank-first-row", 2), ("capture", "partly-blank", 2),
+    ]
+    assert sum(w["count"] for w in groups) == report["capture"]["load_warnings"] == len(drain.capture.warnings)
+    assert len(groups[1]["message"]) == 200 and groups[1]["message"].endswith("…")
+    assert groups[0]["where"].endswith("HV01.csv:2") and set(groups[0]) == {"input", "code", "count", "message", "where"}
