@@ -77,6 +77,8 @@ def parse_local(text: pl.Series, formats: tuple[str, ...] = PDH_FORMATS) -> tupl
         score = (read, -backwards, -rank)
         if best is None or score > best:
             best, chosen, parsed = score, fmt, candidate
+        if read == text.len() - text.null_count() and not backwards:
+            break  # every row read in order: no later format can score higher
     return parsed.alias("local"), chosen
 
 
