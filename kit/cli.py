@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from kit.analysis.analyze import MTU_RANGE, TRANSPORTS, analyze, check_windows
-from kit.analysis.results import SIDE_INPUTS, Analysis, Migration, gbps
+from kit.analysis.results import READ_UNITS, SIDE_INPUTS, Analysis, Migration, gbps
 from kit.analysis.throughput import DIP_FRACTION
 from kit.contract import capture_dict, iso, to_dict
 from kit.errors import KitError, OptionError
@@ -417,10 +417,6 @@ def describe_analysis(result: Analysis) -> str:
     else:
         body = "\n\n".join(_describe_migration(m) for m in result.migrations)
     return "\n\n".join(part for part in (body, describe_inputs(result), describe_warnings(result)) if part)
-
-
-READ_UNITS = {"events": "event(s)", "topology": "export file(s)", "pings": "probe(s)"}
-"""What :attr:`kit.analysis.results.SideInput.read` counts, per side input."""
 
 
 def describe_inputs(result: Analysis) -> str:

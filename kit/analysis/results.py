@@ -33,6 +33,8 @@ WARNING_TEXT_CHARS = 200
 """Longest text a warning group quotes of its first warning. [characters]"""
 SIDE_INPUTS = ("events", "topology", "pings")
 """The side inputs of an analysis, in the order :attr:`Analysis.inputs` lists them."""
+READ_UNITS = {"events": "event(s)", "topology": "export file(s)", "pings": "probe(s)"}
+"""What :attr:`SideInput.read` counts, per side input."""
 
 
 @dataclass(frozen=True)

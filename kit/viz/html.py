@@ -1,5 +1,6 @@
 """A test's report on disk: every chart as image files, one self-contained HTML page (summary,
-NICs, findings, interactive charts) that opens offline, and the JSON report.
+NICs, findings, the side inputs used and the warnings, interactive charts) that opens offline, and
+the JSON report.
 
 The page inlines the vega libraries (from vl-convert) and every chart's spec, so it needs no
 network and no file beside it; the image files are for design documents.
@@ -28,6 +29,7 @@ from kit.viz.charts import (
     histogram_chart,
     throughput_chart,
 )
+from kit.viz.notices import notices_html
 from kit.viz.save import save, vega_script
 
 PAGE_STYLE = """
@@ -151,6 +153,8 @@ def _page(analysis: Analysis, specs: dict[str, dict], files: dict[str, list[Path
         parts.append(_table(_nics(m), NIC_COLUMNS))
         findings = [f.text for f in m.findings] or ["Nothing stands out."]
         parts.append("<ul>" + "".join(f"<li>{escape(f)}</li>" for f in findings) + "</ul>")
+    parts.append("<h2>Inputs and warnings</h2>")
+    parts.append(notices_html(analysis))
     parts.append("<h2>Charts</h2>")
     for name in specs:
         links = " · ".join(f'<a href="{escape(p.name)}">{escape(p.suffix[1:].upper())}</a>' for p in files[name])

@@ -3,7 +3,9 @@ long-lived charts (``altair.JupyterChart``) and HTML panes.
 
 Each view holds its current figures as plain attributes (``summary``, ``table``, ``methods``…) and
 its charts in ``JupyterChart`` s whose ``.chart`` is replaced on every change, so a plain pytest
-can set widget values and check what changed. Display a view by leaving it last in a cell (or
+can set widget values and check what changed. Every view shows, in its ``notices`` pane, the side
+inputs its analysis was given (read, used or why not) and the warnings of the capture and the
+side inputs, grouped by code (:mod:`kit.viz.notices`). Display a view by leaving it last in a cell (or
 ``display(view)``); :func:`kit.charts.enable_offline` makes the charts render with no internet.
 
 * :class:`Explorer` — one test: test, migration, host, direction, NICs and a time window.
@@ -31,12 +33,13 @@ import polars as pl
 from kit.analysis.analyze import analyze
 from kit.analysis.comparison import compare
 from kit.analysis.cores import SEP
-from kit.analysis.results import Analysis, Blackout, Leg, Migration, Window, gbps
+from kit.analysis.results import Analysis, Blackout, Leg, Migration, WarningGroup, Window, gbps
 from kit.errors import KitError
 from kit.inputs.capture import Capture
 from kit.io import load
 from kit.sample import bundled_labels, bundled_tests
 from kit.viz import charts
+from kit.viz.notices import notices_html
 
 PAD_SAMPLES = 5
 """Samples shown either side of a migration when the time window jumps to it. [samples]"""
@@ -165,15 +168,18 @@ class Explorer(_View):
         self.measure = w.Checkbox(description="Measure the window as one migration")
         self.cards = w.HTML()
         self.messages = w.HTML()
+        self.notices = w.HTML()
         self.chart = alt.JupyterChart(None)
         self.histogram = alt.JupyterChart(None)
         self.capture: Capture | None = None
         self.analysis: Analysis | None = None
         self.chosen: Migration | None = None
         self.summary: dict = {}
+        self.warnings: tuple[WarningGroup, ...] = ()
+        """The warnings of the open capture and its side inputs, grouped by code."""
         self.ui = w.VBox([
             w.HBox([self.test, self.paths, self.load]), w.HBox([self.migration, self.host, self.direction]),
-            self.nics, self.window, self.measure, self.messages, self.cards, self.chart, self.histogram,
+            self.nics, self.window, self.measure, self.messages, self.notices, self.cards, self.chart, self.histogram,
         ])
         self.test.observe(lambda change: self.open(change["new"]), names="value")
         self.load.on_click(lambda _: self.open([p.strip() for p in self.paths.value.split(",") if p.strip()]))
@@ -195,6 +201,8 @@ class Explorer(_View):
             return
         self.messages.value = ""
         self.capture, self.analysis = capture, analysis
+        self.warnings = analysis.warning_groups()
+        self.notices.value = notices_html(analysis, folded=True)
         times = sorted({t for frame in analysis.traffic.values() for t in frame["time"].to_list()})
         self.window.options = [(f"{t:%H:%M:%S}", t) for t in times]
         hosts = sorted({host for host, _ in analysis.traffic})
@@ -292,10 +300,12 @@ class Comparison(_View):
         self.by = w.Dropdown(options=["run", *keys], description="Rows by")
         self.overlay = w.ToggleButtons(options=[("faceted", False), ("overlaid", True)])
         self.view = w.HTML()
+        self.notices = w.HTML()
         self.chart = alt.JupyterChart(None)
         self.histogram = alt.JupyterChart(None)
         self.table = pl.DataFrame()
-        self.ui = w.VBox([self.runs, w.HBox([self.by, self.overlay]), self.view, self.chart, self.histogram])
+        self.ui = w.VBox([self.runs, w.HBox([self.by, self.overlay]), self.view, self.chart, self.histogram,
+                          self.notices])
         for control in (self.runs, self.by, self.overlay):
             control.observe(self.update, names="value")
         self.update()
@@ -303,6 +313,9 @@ class Comparison(_View):
     def update(self, change: Mapping | None = None) -> None:
         """Table, comparison chart and histograms of the chosen runs."""
         chosen = {name: self.analyses[name] for name in self.runs.value}
+        self.notices.value = "".join(
+            f"<b>{html.escape(name)}</b>{notices_html(analysis, folded=True)}" for name, analysis in chosen.items()
+        )
         self.table = compare(chosen, labels={n: self.labels.get(n, {}) for n in chosen})
         by = self.by.value if self.by.value in self.table.columns else f"{self.by.value}_label"
         shown = ["run", *(c for c in (by,) if c != "run"), "migration", "vm", "duration_s", "mean_gbps", "p5_gbps",
@@ -332,10 +345,11 @@ class CoreExplorer(_View):
         self.core = w.SelectMultiple(description="Cores", rows=6)
         self.active_only = w.Button(description="Active cores only")
         self.view = w.HTML()
+        self.notices = w.HTML(notices_html(analysis, folded=True))
         self.bars = alt.JupyterChart(None)
         self.heatmap = alt.JupyterChart(None)
         self.cores = pl.DataFrame()
-        self.ui = w.VBox([w.HBox([self.migration, self.host]), w.HBox([self.core, self.active_only]),
+        self.ui = w.VBox([w.HBox([self.migration, self.host]), w.HBox([self.core, self.active_only]), self.notices,
                           self.bars, self.heatmap, self.view])
         self.migration.observe(self._on_migration, names="value")
         self.host.observe(self._on_host, names="value")
@@ -401,11 +415,12 @@ class MultichannelAudit(_View):
         self.migration = w.Dropdown(options=_migration_options(analysis), description="Migration")
         self.host = w.Dropdown(description="Host")
         self.view = w.HTML()
+        self.notices = w.HTML(notices_html(analysis, folded=True))
         self.chart = alt.JupyterChart(None)
         self.table = pl.DataFrame()
         self.findings: list[str] = []
         self.lacking: list[str] = []
-        self.ui = w.VBox([w.HBox([self.migration, self.host]), self.view, self.chart])
+        self.ui = w.VBox([w.HBox([self.migration, self.host]), self.notices, self.view, self.chart])
         self.migration.observe(self.update, names="value")
         self.host.observe(self._draw, names="value")
         self.update()
@@ -459,11 +474,12 @@ class BlackoutView(_View):
         self.migration = w.Dropdown(options=_migration_options(analysis), description="Migration")
         self.zoom = w.ToggleButtons(options=[("whole migration", "migration"), ("around the blackout", "blackout")])
         self.view = w.HTML()
+        self.notices = w.HTML(notices_html(analysis, folded=True))
         self.chart = alt.JupyterChart(None)
         self.methods = pl.DataFrame()
         self.passes = pl.DataFrame()
         self.combined: Blackout = Blackout()
-        self.ui = w.VBox([w.HBox([self.migration, self.zoom]), self.view, self.chart])
+        self.ui = w.VBox([w.HBox([self.migration, self.zoom]), self.notices, self.view, self.chart])
         self.migration.observe(self.update, names="value")
         self.zoom.observe(self._draw, names="value")
         self.update()

@@ -65,3 +65,12 @@ def test_notebook_runs_without_errors(executed, name):
     assert not [p for p in panes if "kit-error" in p], f"{name}: a view showed an error"
     charts = [m["state"] for m in state.values() if m["model_name"] == "AnyModel" and "spec" in m["state"]]
     assert charts and all(c["spec"] for c in charts), f"{name}: a chart stayed empty"
+
+
+@pytest.mark.parametrize("name", [p.name for p in PATHS])
+def test_notebook_views_show_the_warnings(executed, name):
+    """Issue 14 §9: the view of every notebook lists the capture's warnings (grouped by code)."""
+    state = executed[name].metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    panes = [m["state"].get("value") or "" for m in state.values() if m["model_name"] == "HTMLModel"]
+    shown = [p for p in panes if 'class="kit-warnings"' in p]
+    assert shown and all("blank-first-row ×2" in p for p in shown), f"{name}: the view shows no warnings"

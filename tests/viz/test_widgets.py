@@ -3,12 +3,14 @@ on the bundled sample tests and their ground truth."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
 
 import pytest
 
 import kit
+from kit.errors import LoadWarning
 from kit.sample import bundled_labels, bundled_tests
 from kit.sample.generator import BUNDLED
 from kit.viz import widgets
@@ -179,3 +181,45 @@ def test_blackout_view_bounds_and_zoom(side_analysis):
     assert len(times(view.chart)) < len(whole)
     blackout_start = datetime.fromisoformat(migration["blackout_start_utc"].replace("Z", "+00:00")).timestamp() * 1000
     assert min(times(view.chart)) <= blackout_start <= max(times(view.chart))
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14 §9: every view shows the warnings and what the side inputs gave
+
+
+def test_explorer_shows_the_open_captures_warnings():
+    explorer = widgets.Explorer()
+    assert [(g.code, g.count) for g in explorer.warnings] == [("blank-first-row", 2), ("partly-blank", 2)]
+    assert "<b>Warnings</b>: 4 in 2 group(s): blank-first-row ×2, partly-blank ×2" in explorer.notices.value
+    capture = kit.load(TESTS["tcp-1x10g-mtu1500-55gb"], progress=False)
+    odd = LoadWarning(str(TESTS["tcp-1x10g-mtu1500-55gb"] / "HV01.csv"), "dst-jump", "the clock jumped 1 h", line=40)
+    explorer.open(dataclasses.replace(capture, warnings=(*capture.warnings, odd)))
+    assert [g.code for g in explorer.warnings] == ["blank-first-row", "partly-blank", "dst-jump"]
+    assert "dst-jump ×1" in explorer.notices.value and "HV01.csv:40" in explorer.notices.value
+    explorer.paths.value = "missing.csv"
+    explorer.load.click()  # a failed load keeps the open capture, and its warnings
+    assert "dst-jump ×1" in explorer.notices.value
+
+
+def test_explorer_shows_a_side_input_it_could_not_use():
+    explorer = widgets.Explorer(SIDE, pings=kit.read_pings(SIDE / "pings" / "ping-windows.txt"))
+    assert "<b>pings</b>: 51 probe(s) read" in explorer.notices.value and "taken as UTC" in explorer.notices.value
+    assert "timezone-unknown ×1" in explorer.notices.value
+
+
+def test_every_analysis_view_shows_its_warnings(side_analysis):
+    for view in (widgets.CoreExplorer(side_analysis), widgets.MultichannelAudit(side_analysis),
+                 widgets.BlackoutView(side_analysis)):
+        assert view.notices in view.ui.children
+        assert "<b>Warnings</b>: 4 in 2 group(s)" in view.notices.value
+        assert "<b>events</b>: 1 event(s) read, used" in view.notices.value
+        assert "<b>topology</b>: 9 export file(s) read, used" in view.notices.value
+        assert "<b>pings</b>: " in view.notices.value and "not used" not in view.notices.value
+
+
+def test_comparison_shows_each_chosen_runs_warnings():
+    comparison = widgets.Comparison()
+    assert comparison.notices.value.count('class="kit-warnings"') == len(TESTS)
+    comparison.runs.value = ("tcp-1x10g-mtu1500-55gb",)
+    assert comparison.notices.value.count('class="kit-warnings"') == 1
+    assert comparison.notices.value.startswith("<b>tcp-1x10g-mtu1500-55gb</b>")
