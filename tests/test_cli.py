@@ -277,3 +277,12 @@ def test_events_at_a_folder_without_an_export_are_reported_not_claimed(capsys):
     assert events["used"] and events["read"] > 0 and report["options"]["events"] == events["read"]
     assert report["options"]["topology"] == report["inputs"]["topology"]["read"] > 0
     assert report["inputs"]["pings"] == {"given": False, "read": 0, "used": False, "note": None, "warnings": 0}
+
+
+def test_a_file_the_system_refuses_ends_in_one_error_line(monkeypatch, capsys):
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("kit.cli.read_topology", refuse)
+    err = fails(["analyze", str(SAMPLE), "--quiet", "--topology", "topology.json"], capsys)
+    assert err == "error: topology.json: Permission denied\n"

@@ -272,7 +272,10 @@ class Explorer(_View):
             return
         chosen: Migration | None = None
         if self.measure.value and self.capture is not None:
-            given = analyze(self.capture, windows=[self.span], **self.options) if self.span else None
+            try:  # a window of one sample ends where it starts
+                given = analyze(self.capture, windows=[self.span], **self.options) if self.span else None
+            except _ERRORS as exc:
+                self.messages.value, given = _error_html(exc), None
             chosen = given.migrations[0] if given and given.migrations else None
         elif self.migration.value is not None:
             chosen = self.analysis.migrations[self.migration.value]

@@ -223,3 +223,11 @@ def test_comparison_shows_each_chosen_runs_warnings():
     comparison.runs.value = ("tcp-1x10g-mtu1500-55gb",)
     assert comparison.notices.value.count('class="kit-warnings"') == 1
     assert comparison.notices.value.startswith("<b>tcp-1x10g-mtu1500-55gb</b>")
+
+
+def test_explorer_measuring_a_window_of_one_sample_says_why():
+    explorer = widgets.Explorer()
+    explorer.measure.value = True
+    moment = explorer.window.options[3][1]
+    explorer.window.value = (moment, moment)
+    assert "does not end after it starts" in explorer.messages.value and explorer.chosen is None
