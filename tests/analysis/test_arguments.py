@@ -166,3 +166,12 @@ def test_an_analysis_built_without_inputs_lists_none_given(capture):
     result = analyze(capture)
     bare = Analysis(capture=result.capture, windows=result.windows, migrations=(), traffic={}, options=result.options)
     assert bare.input("pings") == SideInput("pings", given=False) and len(bare.warning_groups()) == 2
+
+
+def test_the_results_doctests_run():
+    import doctest
+
+    import kit.analysis.results
+
+    outcome = doctest.testmod(kit.analysis.results)
+    assert outcome.attempted >= 4 and outcome.failed == 0
