@@ -38,7 +38,8 @@ from kit.analysis.results import (
 )
 from kit.inputs.capture import Capture, SourceInfo
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: options.events/topology/pings say what was used (a count, or false), not whether the flag was given."""
 
 
 def iso(value: datetime | None) -> str | None:

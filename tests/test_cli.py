@@ -68,7 +68,7 @@ def test_analyze_json_follows_the_contract(capsys):
     assert main(["analyze", str(SAMPLE / "HV01.csv"), str(SAMPLE / "HV02.csv"), "--json", "--quiet",
                  "--mtu", "9000", "--label", "mtu=9000", "--label", "plan=high performance"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["schema_version"] == 1 and report["labels"] == {"mtu": 9000, "plan": "high performance"}
+    assert report["schema_version"] == 2 and report["labels"] == {"mtu": 9000, "plan": "high performance"}
     item = report["migrations"][0]
     assert item["start"].endswith("Z") and item["end"].endswith("Z")
     assert item["mtu"] == 9000 and item["mtu_basis"] == "given"

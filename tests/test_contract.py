@@ -48,7 +48,7 @@ def test_every_time_in_the_report_has_one_form(drain):
 
 def test_report_layout(drain):
     report = to_dict(drain)
-    assert report["schema_version"] == SCHEMA_VERSION == 1
+    assert report["schema_version"] == SCHEMA_VERSION == 2
     assert [m["migration"] for m in report["migrations"]] == [1, 2, 3, 4, 5, 6]
     first = report["migrations"][0]
     assert first == migration_dict(drain.migrations[0])

@@ -28,6 +28,7 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 CHANGED: dict[str, str] = {
     "*:kit_version": "the package version",
+    "*:schema_version": "issue 14 §9: options.events/topology/pings say what was used (a count or false)",
     "*:capture.sources": "file paths depend on where the tests run",
     "smb-direct-*:migrations.*.pct_of_ceiling": "issue 13 §5: RDMA bytes are not compared with a TCP/MTU ceiling",
     "smb-direct-*:migrations.*.nics.*.pct_of_ceiling": "issue 13 §5: RDMA bytes are not compared with a TCP/MTU ceiling",

@@ -191,7 +191,7 @@ def _read_run(source: TextSource, options: ReadOptions, *, keep_lines: bool = Fa
 
 
 def _rejoined(fields: list[str], separator: str) -> list[str]:
-    """Header fields with the ones an unquoted path's separators split apart joined again by
+    r"""Header fields with the ones an unquoted path's separators split apart joined again by
     parenthesis balance (``\\HV01\Processor Information(0,3)\% Processor Time`` in a header
     written without quotes), when that makes more counter paths than the plain split."""
     joined, pending = [], None
