@@ -16,6 +16,8 @@ from __future__ import annotations
 import codecs
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -36,8 +38,9 @@ from kit.io.perfmon.sniff import FORMATS, read_file
 from kit.io.perfmon.source import ReadOptions
 
 LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".blg")
-PROGRESS_DELAY_S = 2.0
-"""A load shows a progress bar only once it has taken this long (unless asked)."""
+PROGRESS_DELAY_S = 1.0
+"""A load shows a progress bar only once it has taken this long (unless asked). [s]"""
+_TICK_S = 0.25
 
 PathLike = str | Path
 Stream = BinaryIO | TextIO
@@ -94,7 +97,8 @@ def load(
         Reuse / store parsed files in the Parquet cache (:mod:`kit.io.perfmon.cache`). A load
         with ``counters`` reads a cached file's columns but never stores a partial one.
     progress
-        ``None``: a progress bar appears if loading takes over 2 s; ``True``: always; ``False``: never.
+        ``None``: a progress bar (bytes of the files, the file and what is being done with it,
+        time elapsed) appears once loading takes over 1 s; ``True``: at once; ``False``: never.
     """
     if _is_stream(paths):
         return _load_stream(paths, format=format, encoding=encoding, utc_offset=utc_offset,
@@ -121,19 +125,15 @@ def load(
         "format": format,
     }
     parts, skipped = [], []
-    with tqdm(
-        total=len(files), unit="file", disable=progress is False,
-        delay=0 if progress else PROGRESS_DELAY_S, desc="loading",
-    ) as bar:
+    with _Progress([path for path, _ in files], progress) as bar:
         for path, listed in files:
-            bar.set_postfix_str(path.name, refresh=False)
             try:
-                parts += _load_path(path, options, cache_results, counters)
+                parts += _load_path(path, options, cache_results, counters, bar.phase)
             except KitError as exc:
                 if not listed:
                     raise
                 skipped.append(_skipped(path, exc))
-            bar.update(1)
+            bar.done(path)
     notes += skipped
     if not parts:
         raise InputNotFoundError(
@@ -158,6 +158,53 @@ def load(
 def expand(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     """The files named by ``paths`` (files, folders, glob patterns), in a stable order, each once."""
     return [path for path, _ in expand_inputs(paths, LOG_SUFFIXES + archive.ARCHIVE_SUFFIXES)[0]]
+
+
+class _Progress:
+    """A load's progress bar: bytes of the files done, the current file and its phase (hashing,
+    parsing, …) in the postfix; a ticker thread keeps the elapsed time moving while one big file
+    is parsed, and shows the bar once the load has taken :data:`PROGRESS_DELAY_S`."""
+
+    def __init__(self, paths: list[Path], progress: bool | None) -> None:
+        self._sizes = {p: _size(p) for p in paths}
+        self._delay = 0.0 if progress else PROGRESS_DELAY_S
+        self._bar = tqdm(total=sum(self._sizes.values()), unit="B", unit_scale=True, desc="loading",
+                         disable=progress is False, delay=self._delay)
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, daemon=True, name="kit-progress")
+        if progress is not False:
+            self._ticker.start()
+
+    def _tick(self) -> None:
+        started = time.monotonic()
+        while not self._stop.wait(_TICK_S):
+            if time.monotonic() - started >= self._delay:
+                self._bar.refresh()
+
+    def phase(self, path: Path, what: str) -> None:
+        """Say what is being done with ``path`` (shown at the next tick)."""
+        size = tqdm.format_sizeof(self._sizes.get(path, 0), "B")
+        self._bar.set_postfix_str(f"{path.name} ({size}): {what}", refresh=False)
+
+    def done(self, path: Path) -> None:
+        """``path`` is read: its bytes count as done."""
+        self._bar.update(self._sizes.get(path, 0))
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._ticker.is_alive():
+            self._ticker.join()
+        self._bar.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _skipped(path: Path, exc: KitError) -> LoadWarning:
@@ -210,27 +257,40 @@ def _renamed(capture: Capture, old: str, new: str) -> Capture:
     )
 
 
-def _load_path(path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None) -> list[Capture]:
+Phase = Callable[[Path, str], None]
+"""Told what is being done with a file, for the progress bar."""
+
+
+def _quiet(path: Path, what: str) -> None:
+    """A :data:`Phase` that shows nothing."""
+
+
+def _load_path(
+    path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None, phase: Phase = _quiet
+) -> list[Capture]:
     """The capture of one file, or of each log in an archive (:mod:`kit.io.perfmon.archive`)."""
     try:
         kind = archive.kind(path)
     except OSError as exc:
         raise _access_error(path, exc) from None
     if kind is None:
-        return [_load_file(path, options, use_cache, counters)]
+        return [_load_file(path, options, use_cache, counters, phase=phase)]
     parts = []
     for name in archive.members(path, kind):
+        phase(path, f"decompressing {Path(name).name}")
         with archive.extracted(path, kind, name) as spooled:
-            parts.append(_named(lambda: _load_file(spooled, options, use_cache, counters, remember=False),
+            parts.append(_named(lambda: _load_file(spooled, options, use_cache, counters, remember=False,
+                                                    phase=lambda _, what: phase(path, what)),
                                 str(spooled), name))
     return parts
 
 
 def _load_file(
-    path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None, *, remember: bool = True
+    path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None, *, remember: bool = True,
+    phase: Phase = _quiet,
 ) -> Capture:
     try:
-        return _load_cached(path, options, use_cache, counters, remember)
+        return _load_cached(path, options, use_cache, counters, remember, phase)
     except KitError:
         raise
     except OSError as exc:
@@ -245,18 +305,21 @@ def _access_error(path: Path, exc: OSError) -> FileAccessError:
 
 
 def _load_cached(
-    path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None, remember: bool
+    path: Path, options: dict, use_cache: bool, counters: tuple[str, ...] | None, remember: bool, phase: Phase
 ) -> Capture:
     read_options = ReadOptions(
         options["bias"], options["override"], options["dst"], options["decimal_comma"], counters
     )
     if not use_cache:
+        phase(path, "parsing")
         return read_file(path, read_options, encoding=options["encoding"], format=options["format"])
+    phase(path, "looking in the cache")
     session = cache.Session(path, options, remember=remember)
     capture = session.read(select=None if counters is None else counter_filter(counters))
     if capture is not None:
         capture = capture if counters is None else keep_selected(capture, counters)
     else:
+        phase(path, "parsing")
         capture = read_file(path, read_options, encoding=options["encoding"], format=options["format"])
         if counters is None:
             capture = session.store(capture)

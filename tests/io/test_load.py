@@ -134,3 +134,24 @@ def test_the_format_can_be_asked_for(write):
         kit.load(path, format="powershell", cache_results=False)
     with pytest.raises(OptionError, match="unknown format 'blg'.*pdh, powershell"):
         kit.load(path, format="blg")
+
+
+def test_a_slow_single_file_shows_bytes_and_its_phase_within_a_second(write, capsys, monkeypatch):
+    import time
+
+    from kit.io.perfmon import sniff
+
+    path = host_file(write, "HV01.csv", SRC, 0, [1, 2])
+    parse = sniff.read_file
+
+    def slow(*args, **kwargs):
+        time.sleep(1.6)  # a big file: one polars call, no progress from inside it
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr("kit.io.read_file", slow)
+    kit.load(path, cache_results=False)
+    err = capsys.readouterr().err
+    assert "loading" in err and "HV01.csv" in err and "parsing" in err and "B" in err
+    monkeypatch.setattr("kit.io.read_file", parse)
+    kit.load(path, cache_results=False)  # quick: no bar
+    assert capsys.readouterr().err == ""
