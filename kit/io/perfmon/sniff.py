@@ -55,6 +55,15 @@ def read_file(path: Path, options: ReadOptions, *, encoding: str | None = None, 
     if format is not None and format not in FORMATS:
         raise OptionError(f"unknown format {format!r}", hint=f"use one of {', '.join(FORMATS)} (or None to detect it)")
     source = open_source(path, encoding=encoding)
+    try:
+        return _read(source, options, format)
+    finally:
+        source.close()
+
+
+def _read(source: TextSource, options: ReadOptions, format: str | None) -> Capture:
+    """Read an opened log with the reader of its format (or ``format``)."""
+    path = source.path
     chosen = FORMATS[format] if format is not None else next((f for f in FORMATS.values() if f.sniff(source.header)), None)
     if chosen is None:
         _unknown(source)

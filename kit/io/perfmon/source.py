@@ -11,7 +11,10 @@ from __future__ import annotations
 import codecs
 import io
 import mmap
+import os
 import re
+import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
@@ -56,25 +59,34 @@ class TextSource:
     header_line: int
     preamble: tuple[str, ...]
     body: bytes | None
-    """The whole file (without BOM) as UTF-8 when it had to be transcoded (UTF-16) or its line
-    breaks rewritten (lone CRs), else ``None``. Line breaks are LF or CRLF as in the file; a file
-    with a lone CR has them all made LF."""
+    """The whole file (without BOM) as UTF-8 when its line breaks had to be rewritten (lone CRs)
+    or it holds several runs, else ``None``. Line breaks are LF or CRLF as in the file; a file with
+    a lone CR has them all made LF."""
     warnings: tuple[LoadWarning, ...]
+    spool: Path | None = None
+    """A temporary UTF-8 copy of a file that had to be transcoded (UTF-16), which polars reads
+    from disk as it reads any file (the text is not held in memory beside the parsed frame);
+    removed by :meth:`close`."""
 
     @property
     def data_codec(self) -> str:
         """Codec of the data rows as polars will see them."""
-        return "utf-8" if self.body is not None else self.codec.replace("-sig", "")
+        return "utf-8" if self.body is not None or self.spool is not None else self.codec.replace("-sig", "")
+
+    @property
+    def data(self) -> bytes | Path:
+        """What the parsers read: the rewritten text, the UTF-8 copy or the file itself."""
+        return self.body if self.body is not None else self.spool or self.path
 
     def read_all(self) -> bytes:
         """The whole file as bytes in :attr:`data_codec`."""
-        return self.body if self.body is not None else self.path.read_bytes()
+        return self.data if isinstance(self.data, bytes) else self.data.read_bytes()
 
     def last_line(self) -> bytes:
         """The bytes after the file's last LF (empty when it ends with a line break)."""
         if self.body is not None:
             return self.body[self.body.rfind(b"\n") + 1 :]
-        with self.path.open("rb") as handle:
+        with self.data.open("rb") as handle:
             end = handle.seek(0, 2)
             tail = b""
             while end > 0 and b"\n" not in tail:
@@ -83,6 +95,11 @@ class TextSource:
                 tail = handle.read(end - start) + tail
                 end = start
         return tail.rpartition(b"\n")[2]
+
+    def close(self) -> None:
+        """Remove the temporary UTF-8 copy, if any."""
+        if self.spool is not None:
+            self.spool.unlink(missing_ok=True)
 
 
 def open_source(path: Path, *, encoding: str | None = None) -> TextSource:
@@ -101,9 +118,13 @@ def open_source(path: Path, *, encoding: str | None = None) -> TextSource:
         if family == "utf-16":  # byte order from the BOM, else little-endian as Windows writes
             codec = bom_codec if bom_codec and bom_codec.startswith("utf-16") else "utf-16-le"
         if family.startswith("utf-16"):
-            body, warnings = _transcode(path, bom_length, codec.replace("-sig", ""))
+            spool, warnings = _transcode(path, bom_length, codec.replace("-sig", ""))
             basis = "requested" if encoding else "bom" if bom_length else "nul-pattern"
-            return _from_utf8(path, body, codec, basis, warnings)
+            try:
+                return _from_spool(path, spool, codec, basis, warnings)
+            except BaseException:
+                spool.unlink(missing_ok=True)
+                raise
         if head.endswith(b"\r"):  # is it CRLF cut by the chunk, or a lone CR?
             head += handle.read(1)
         lone_cr = _has_lone_cr(head)
@@ -178,7 +199,7 @@ def runs(source: TextSource) -> list[TextSource]:
         data = source.body
         starts = _run_starts(data)
     else:
-        with source.path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        with source.data.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             starts = _run_starts(mapped)
             data = mapped[:] if starts else b""
     if not starts:
@@ -192,7 +213,7 @@ def runs(source: TextSource) -> list[TextSource]:
     for begin, end in zip(bounds[1:-1], bounds[2:]):
         chunk = data[begin:end]
         raw = chunk.split(b"\n", 1)[0].rstrip(b"\r")
-        if source.body is not None:  # transcoded to UTF-8 already
+        if source.spool is not None or source.body is not None:  # transcoded to UTF-8 already
             header, run_codec, basis = raw.decode("utf-8", errors="replace"), "utf-8", source.encoding_basis
         else:  # each run's header decoded on its own (an ASCII first header says nothing of the code page)
             requested = source.codec if source.encoding_basis == "requested" else None
@@ -231,108 +252,91 @@ def _undecodable(path: Path, codec: str, line: int) -> LoadWarning:
     )
 
 
-def _transcode(path: Path, skip: int, codec: str) -> tuple[bytes, list[LoadWarning]]:
-    """The file after its first ``skip`` bytes (UTF-16 in ``codec``) as UTF-8, line breaks
-    unchanged.
+def _transcode(path: Path, skip: int, codec: str) -> tuple[Path, list[LoadWarning]]:
+    """The file after its first ``skip`` bytes (UTF-16 in ``codec``) written as UTF-8 to a
+    temporary file (returned; the caller removes it), line breaks unchanged.
 
     The file is memory-mapped and released block by block; blocks of ASCII code units are
-    narrowed by numpy straight into the output, the others (a localized header, a character cut
-    by a block edge) go through an incremental decoder. Code units that are not valid UTF-16
-    become U+FFFD, the first reported with its line.
+    narrowed by numpy straight to the output, the others (a localized header, a character cut by
+    a block edge) go through an incremental decoder. Code units that are not valid UTF-16 become
+    U+FFFD, the first reported with its line. Memory stays at a block or two whatever the size.
     """
     size = path.stat().st_size - skip
     units = np.dtype(">u2" if codecs.lookup(codec).name.endswith("-be") else "<u2")
     decoder = codecs.getincrementaldecoder(codec)()
-    out = _Output(size // 2 + _CHUNK)  # the UTF-8 size of ASCII text, and room for more
+    handle_out, name = tempfile.mkstemp(prefix="kit-utf8-", suffix=".csv")
+    spool = Path(name)
     warnings: list[LoadWarning] = []
+    try:
+        with os.fdopen(handle_out, "wb") as out:
 
-    def decode(block: bytes, final: bool = False) -> None:
-        """Append ``block`` decoded; on the first invalid code unit, warn and decode leniently."""
-        try:
-            text = decoder.decode(block, final)
-        except UnicodeDecodeError as exc:
-            before = exc.object[: exc.start].decode(codec, errors="replace").count("\n")
-            warnings.append(_undecodable(path, codec, out.lines() + before + 1))
-            decoder.errors = "replace"
-            text = decoder.decode(block, final)
-        out.put(np.frombuffer(text.encode("utf-8"), np.uint8))
+            def decode(block: bytes, final: bool = False) -> None:
+                """Write ``block`` decoded; on the first invalid code unit, warn and decode leniently."""
+                try:
+                    text = decoder.decode(block, final)
+                except UnicodeDecodeError as exc:
+                    before = exc.object[: exc.start].decode(codec, errors="replace").count("\n")
+                    out.flush()
+                    warnings.append(_undecodable(path, codec, _lines_in(spool) + before + 1))
+                    decoder.errors = "replace"
+                    text = decoder.decode(block, final)
+                out.write(text.encode("utf-8"))
 
-    end = skip + size - size % 2
+            end = skip + size - size % 2
+            with path.open("rb") as handle:
+                if end > skip:
+                    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                        for start in range(skip, end, _BLOCK):
+                            block = np.frombuffer(mapped, units, count=min(_BLOCK, end - start) // 2, offset=start)
+                            if not decoder.getstate()[0] and block.max() < 0x80:
+                                out.write(block.astype(np.uint8))
+                            else:
+                                decode(block.tobytes())
+                            del block  # the map cannot close while a view of it lives
+                            if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+                                first = start - start % mmap.PAGESIZE  # done with these pages
+                                mapped.madvise(mmap.MADV_DONTNEED, first, min(start + _BLOCK, end) - first)
+                if size % 2:  # a last character cut in two: its odd byte goes to the decoder, which reports it
+                    handle.seek(-1, 2)
+                    decode(handle.read(1))
+            decode(b"", final=True)
+    except BaseException:
+        spool.unlink(missing_ok=True)
+        raise
+    return spool, warnings
+
+
+def _lines_in(path: Path) -> int:
+    """Line breaks in the file ``path``."""
     with path.open("rb") as handle:
-        if end > skip:
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                for start in range(skip, end, _BLOCK):
-                    block = np.frombuffer(mapped, units, count=min(_BLOCK, end - start) // 2, offset=start)
-                    if not decoder.getstate()[0] and block.max() < 0x80:
-                        out.put(block)
-                    else:
-                        decode(block.tobytes())
-                    del block  # the map cannot close while a view of it lives
-                    if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
-                        first = start - start % mmap.PAGESIZE  # done with these pages
-                        mapped.madvise(mmap.MADV_DONTNEED, first, min(start + _BLOCK, end) - first)
-        if size % 2:  # a last character cut in two: its odd byte goes to the decoder, which reports it
-            handle.seek(-1, 2)
-            decode(handle.read(1))
-    decode(b"", final=True)
-    return out.value(), warnings
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(_BLOCK), b""))
 
 
-class _Output:
-    """A bytes buffer allocated once (``capacity``) that numpy writes into; it grows only if the
-    text outgrows it, and :meth:`value` hands it over without a copy."""
-
-    def __init__(self, capacity: int) -> None:
-        self._io, self._used = io.BytesIO(), 0
-        self._reserve(capacity)
-
-    def _reserve(self, capacity: int) -> None:
-        self._io.seek(capacity - 1)
-        self._io.write(b"\0")
-        self._view = self._io.getbuffer()
-        self._array = np.frombuffer(self._view, np.uint8)
-
-    def _release(self) -> None:
-        del self._array
-        self._view.release()
-
-    def put(self, data: np.ndarray) -> None:
-        """Append ``data`` (uint8, or ASCII code units, which are narrowed on the way)."""
-        if self._used + data.size > self._array.size:
-            self._release()
-            self._reserve(2 * (self._used + data.size))
-        self._array[self._used : self._used + data.size] = data
-        self._used += data.size
-
-    def lines(self) -> int:
-        """Line breaks written so far."""
-        return int(np.count_nonzero(self._array[: self._used] == 10))
-
-    def value(self) -> bytes:
-        """The bytes written (the buffer is then closed)."""
-        self._release()
-        self._io.truncate(self._used)
-        return self._io.getvalue()
-
-
-def _from_utf8(path: Path, body: bytes, codec: str, basis: str, warnings: list[LoadWarning]) -> TextSource:
-    """The :class:`TextSource` of a file transcoded whole to UTF-8 (UTF-16)."""
-    if _has_lone_cr(body):
-        body = _LINE_BREAK.sub(b"\n", body)
-    head = islice(io.BytesIO(body), 51)  # the lines _skip_preamble may look at; no copy of body
+def _from_spool(path: Path, spool: Path, codec: str, basis: str, warnings: list[LoadWarning]) -> TextSource:
+    """The :class:`TextSource` of a file transcoded to the UTF-8 file ``spool`` (UTF-16)."""
+    with spool.open("rb") as handle:
+        size = handle.seek(0, 2)
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else nullcontext(b"") as mapped:
+            lone_cr = _has_lone_cr(mapped)
+            body = _LINE_BREAK.sub(b"\n", mapped[:]) if lone_cr else None
+    if body is not None:
+        spool.unlink()
+        spool = None
+    with io.BytesIO(body) if body is not None else spool.open("rb") as handle:
+        head = list(islice(handle, 51))  # the lines _skip_preamble may look at
     lines = [line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8") for line in head]
     index, preamble = _skip_preamble(lines[:50])
     if index >= len(lines):
         raise HeaderError("the file holds no header line", path=path, hint="expected " + SUPPORTED)
     header = lines[index]
     warnings = _mojibake(header, path, index + 1) + warnings
-    return TextSource(path, codec, basis, header, index + 1, tuple(preamble), body, tuple(warnings))
+    return TextSource(path, codec, basis, header, index + 1, tuple(preamble), body, tuple(warnings), spool)
 
 
-def _has_lone_cr(data: bytes) -> bool:
+def _has_lone_cr(data: bytes | mmap.mmap) -> bool:
     """True when ``data`` holds a CR that no LF follows (classic Mac line breaks). Numpy, block by
     block: 2.5 × faster than a regex search over a multi-GB transcoded file."""
-    if data.endswith(b"\r"):
+    if len(data) and data[-1:] == b"\r":
         return True
     view = np.frombuffer(data, np.uint8)
     for start in range(0, len(view), _BLOCK):

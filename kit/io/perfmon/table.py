@@ -86,7 +86,7 @@ def _fast(
     schema[last] = pl.String
     projection = sorted({int(name[1:]) for name in wanted} | {len(names) - 1})
     frame = pl.read_csv(
-        source.body if source.body is not None else source.path,
+        source.data,
         has_header=False,
         skip_lines=source.header_line,
         separator=separator,

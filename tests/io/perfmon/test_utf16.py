@@ -4,6 +4,7 @@ Blocks are made tiny here so that characters, surrogate pairs and CRLFs fall acr
 """
 
 import codecs
+import tempfile
 import tracemalloc
 
 import pytest
@@ -71,7 +72,7 @@ def test_every_block_edge_gives_the_same_bytes(tmp_path, monkeypatch, codec):
     for block in range(2, 200, 2):
         monkeypatch.setattr(source, "_BLOCK", block)
         opened = open_source(path)
-        assert opened.body == TEXT.encode("utf-8"), block
+        assert utf8_of(opened) == TEXT.encode("utf-8"), block
         assert (opened.header, opened.header_line, opened.warnings) == (TEXT.split("\r\n")[0], 1, ())
 
 
@@ -88,13 +89,13 @@ def test_lone_cr_line_breaks_become_lf(tmp_path, tiny_blocks):
     text = TEXT.replace("\r\n", "\r")
     utf8, utf16 = load_both(tmp_path / "log.csv", TEXT, BOMS["utf-16-le"] + text.encode("utf-16-le"))
     assert_same_capture(utf8, utf16)
-    assert open_source(tmp_path / "log.csv").body == TEXT.replace("\r\n", "\n").encode("utf-8")
+    assert utf8_of(open_source(tmp_path / "log.csv")) == TEXT.replace("\r\n", "\n").encode("utf-8")
 
 
 def test_crlf_is_kept(tmp_path, tiny_blocks):
     path = tmp_path / "log.csv"
     path.write_bytes(TEXT.encode("utf-16-le"))
-    body = open_source(path).body
+    body = utf8_of(open_source(path))
     assert body.count(b"\r\n") == body.count(b"\n") == len(ROWS) + 1
     assert source._has_lone_cr(body) is False and source._has_lone_cr(body + b"\r") is True
 
@@ -141,22 +142,34 @@ def test_ascii_blocks_bypass_the_decoder(tmp_path, monkeypatch):
         return lambda: decoder
 
     monkeypatch.setattr(source.codecs, "getincrementaldecoder", spy)
-    assert open_source(path).body == text.encode("utf-8")
+    assert utf8_of(open_source(path)) == text.encode("utf-8")
     assert sum(decoded) <= 2 * len(text.split("\r\n")[0]) + 2 * 1024
 
 
-def test_transcoding_holds_about_one_copy(tmp_path, monkeypatch):
-    """Peak memory while transcoding: the UTF-8 result (allocated once, 1 MB to spare) plus the
-    head and a few blocks, not the file read whole, decoded into a str, rewritten and encoded again."""
+def test_transcoding_holds_no_copy(tmp_path, monkeypatch):
+    """Peak memory while transcoding: the head read to sniff the file and a few blocks; the
+    UTF-8 text goes to a temporary file that polars reads like any file, removed after the load."""
     monkeypatch.setattr(source, "_BLOCK", 1 << 16)
-    text = pdh_text(HEADER, PATHS, ROWS * 4000)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    text = pdh_text(HEADER, PATHS, ROWS * 12000)
     path = tmp_path / "log.csv"
     path.write_bytes(BOMS["utf-16-le"] + text.encode("utf-16-le"))
     tracemalloc.start()
     try:
-        body = open_source(path).body
+        opened = open_source(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert body == text.encode("utf-8")
-    assert peak < len(body) + 2 * source._CHUNK + 8 * (1 << 16)  # + the head read to sniff the file
+    assert opened.body is None and opened.spool.parent == tmp_path
+    assert utf8_of(opened) == text.encode("utf-8") and not opened.spool.exists()
+    assert peak < 2 * source._CHUNK + 8 * (1 << 16) < len(text) / 2
+    kit.load(path, cache_results=False, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.csv"]  # the UTF-8 copy is gone
+
+
+def utf8_of(opened) -> bytes:
+    """The UTF-8 text an opened UTF-16 log is parsed from (its temporary copy then removed)."""
+    try:
+        return opened.read_all()
+    finally:
+        opened.close()
