@@ -2,11 +2,16 @@
 
 Formats, recognised by content:
 
-* Windows ``ping -t`` (English): ``Pinging vm01 [10.0.0.5] with 32 bytes of data:``, ``Reply from
-  10.0.0.5: bytes=32 time=1ms TTL=128`` (``time<1ms`` is stored as 0.5 ms), ``Request timed out.``,
-  ``Destination host unreachable.``, ``General failure.``; with no timestamps, or each line
+* Windows ``ping -t`` in English, German or Russian: ``Pinging vm01 [10.0.0.5] with 32 bytes of
+  data:``, ``Reply from 10.0.0.5: bytes=32 time=1ms TTL=128`` (``time<1ms`` is stored as 0.5 ms),
+  ``Request timed out.``, ``Destination host unreachable.``, ``General failure.`` (``Antwort von …:
+  Bytes=32 Zeit<1ms``, ``Zeitüberschreitung der Anforderung.``; ``Ответ от …: число байт=32
+  время=1мс``, ``Превышен интервал ожидания для запроса.``); with no timestamps, or each line
   prefixed by ``<Get-Date> - `` as ``ping -t host | ForEach-Object {"{0} - {1}" -f (Get-Date),$_}``
-  writes it (local time in the session's culture format: pass ``utc_offset``).
+  writes it (local time in the session's culture format: pass ``utc_offset``). A log redirected
+  from cmd.exe (``ping -t host > log.txt``) is in the console's OEM code page (cp850 in Western
+  Europe, cp866 in Russia): a file that is not UTF-8 is read in the code page whose reading holds
+  the most lines of localized ping output (:func:`kit.io.side.text.decode_text`).
 * PowerShell ``Test-Connection`` tables: PowerShell 7 (``Ping Source Address Latency BufferSize
   Status`` under ``Destination: …``; a lost ping shows ``*`` and ``TimedOut``) and Windows
   PowerShell 5.1 (``Source Destination IPV4Address IPV6Address Bytes Time(ms)``, which lists only
@@ -47,20 +52,45 @@ _MAX_EPOCH_US = 253402300800 * 10**6
 _MAX_GAP_FACTOR = 100
 """Gaps are filled only up to this many times the probes seen (plus one wrap): beyond, the log is garbled."""
 
-# Windows ping.exe lines (English). The probe lines first, then lines that are known but no probe.
+# Windows ping.exe lines in English, German and Russian (a log redirected from a localized
+# console is in its OEM code page: cp850, cp866). The probe lines first, then lines that are
+# known but no probe.
+_FROM = r"(?:Reply from|Antwort von|Ответ от) [^:]+: "
 _WINDOWS_PROBES = {
-    "reply": r"^Reply from (?P<from>[^:]+): bytes=\d+ time(?P<op>[=<])(?P<rtt>\d+)ms TTL=\d+",
-    "unreachable": r"^(?:Reply from [^:]+: )?Destination (?:host|net) unreachable\.",
-    "ttl-expired": r"^Reply from [^:]+: TTL expired in transit\.",
-    "timeout": r"^Request timed out\.",
-    "general-failure": r"^(?:PING: transmit failed\. )?General failure\.",
+    "reply": (
+        r"^(?:Reply from|Antwort von|Ответ от) (?P<from>[^:]+): (?:bytes|Bytes|число байт)=\d+ "
+        r"(?:time|Zeit|время)(?P<op>[=<])(?P<rtt>\d+)(?:ms|мс) TTL=\d+"
+    ),
+    "unreachable": (
+        rf"^(?:{_FROM})?(?:Destination (?:host|net) unreachable|Ziel(?:host|netz) nicht erreichbar"
+        r"|Заданный узел недоступен)\."
+    ),
+    "ttl-expired": (
+        rf"^{_FROM}(?:TTL expired in transit|TTL beim Transport abgelaufen"
+        r"|Превышен срок жизни \(TTL\) при передаче пакета)\."
+    ),
+    "timeout": r"^(?:Request timed out|Zeitüberschreitung der Anforderung|Превышен интервал ожидания для запроса)\.",
+    "general-failure": (
+        r"^(?:PING: transmit failed\. |PING: Fehler bei der Übertragung\. )?(?:General failure|Allgemeiner Fehler)\."
+    ),
 }
-_WINDOWS_TARGET = r"^Pinging (\S+)(?: \[([^\]]+)\])? with \d+ bytes of data:$"
+_WINDOWS_TARGET = (
+    r"^(?:Pinging|Ping wird ausgeführt für|Обмен пакетами с) (\S+)(?: \[([^\]]+)\])? "
+    r"(?:with \d+ bytes of data|mit \d+ Bytes Daten|(?:по )?с \d+ байтами данных):$"
+)
 # Whole lines: a probe garbled into a summary line is reported, not taken for the summary.
 _WINDOWS_OTHER = (
-    r"^$|^Ping statistics for \S+:$|^\s+Packets: Sent = \d+, Received = \d+, Lost = \d+ \(\d+% loss\),?$"
+    r"^$|^Control-C$|^STRG-C$|^\^C$"
+    r"|^Ping statistics for \S+:$|^\s+Packets: Sent = \d+, Received = \d+, Lost = \d+ \(\d+% loss\),?$"
     r"|^Approximate round trip times in milli-seconds:$|^\s+Minimum = \d+ms, Maximum = \d+ms, Average = \d+ms$"
-    r"|^Control-C$|^\^C$|^Ping request could not find host \S+\. Please check the name and try again\.$"
+    r"|^Ping request could not find host \S+\. Please check the name and try again\.$"
+    r"|^Ping-Statistik für \S+:$|^\s+Pakete: Gesendet = \d+, Empfangen = \d+, Verloren = \d+(?: \(\d+% Verlust\),?)?$"
+    r"|^\s+\(\d+% Verlust\),?$|^Ca\. Zeitangaben in Millisek\.:$"
+    r"|^\s+Minimum = \d+ms, Maximum = \d+ms, Mittelwert = \d+ms$"
+    r'|^Ping-Anforderung konnte Host "\S+" nicht finden\. Überprüfen Sie den Namen, und versuchen Sie es erneut\.$'
+    r"|^Статистика Ping для \S+:$|^\s+Пакетов: отправлено = \d+, получено = \d+, потеряно = \d+(?: \(\d+% потерь\))?$"
+    r"|^\s+\(\d+% потерь\)$|^Приблизительное время приема-передачи в мс:$"
+    r"|^\s+Минимальное = \d+ ?мсек, Максимальное = \d+ ?мсек, Среднее = \d+ ?мсек$"
 )
 _STAMPED = r"^(?P<stamp>.+?) - ?(?P<rest>.*)$"
 # Linux iputils ping.
@@ -181,8 +211,8 @@ def _parse(
             return _ping_csv(frame, names, lines)
     raise UnsupportedFormatError(
         "not a ping log the kit knows", path=path,
-        hint="expected Windows ping -t (English, optionally time-stamped), Test-Connection output or "
-        "Export-Csv, or Linux ping -D",
+        hint="expected Windows ping -t (English, German or Russian, optionally time-stamped), "
+        "Test-Connection output or Export-Csv, or Linux ping -D",
     )
 
 

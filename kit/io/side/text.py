@@ -14,13 +14,25 @@ from kit.errors import DataError, FileEncodingError, LoadWarning, UnsupportedFor
 from kit.io.common import LINE, detect_bom, line_list, split_fields
 
 _EXPORT_AGAIN = "the export may be empty or cut off; run the export command again"
+OEM_CODE_PAGES = ("cp850", "cp437", "cp866")
+"""Code pages of cmd.exe consoles (OEM: Western European, US, Russian): a log redirected from a
+console program (``ping -t host > log.txt``) is written in one of them, not in the ANSI cp1252."""
+CONSOLE_WORDS = (
+    "ausgeführt für", "Zeitüberschreitung der", "Ping-Statistik für", "Übertragung", "Überprüfen Sie",
+    "Обмен пакетами", "Ответ от", "Превышен", "Заданный узел", "Статистика Ping", "Пакетов:",
+    "потерь", "Приблизительное время", "Минимальное =",
+)
+"""Words beyond ASCII of localized console output (ping.exe in German and Russian): a reading
+that holds them has the right code page."""
 
 
 def decode_text(path: Path) -> tuple[str, str, list[LoadWarning]]:
     """The whole file as text with ``\\n`` line ends: (text, codec, warnings).
 
     A BOM decides (UTF-8, UTF-16 LE/BE, as PowerShell 5.1's ``Out-File``/``>`` write UTF-16 LE);
-    then BOM-less UTF-16, strict UTF-8 and last cp1252 (reported).
+    then BOM-less UTF-16, strict UTF-8 and last cp1252, or the OEM code page of
+    :data:`OEM_CODE_PAGES` whose reading has more lines holding :data:`CONSOLE_WORDS` than cp1252's
+    (either reported).
     """
     raw = path.read_bytes()
     if not raw.strip():
@@ -32,8 +44,8 @@ def decode_text(path: Path) -> tuple[str, str, list[LoadWarning]]:
             raw.decode("utf-8")
             codec = "utf-8"
         except UnicodeDecodeError:
-            codec = "cp1252"
-            warnings.append(LoadWarning(str(path), "encoding-guess", "the file is not UTF-8: read as cp1252"))
+            codec, why = _code_page(raw)
+            warnings.append(LoadWarning(str(path), "encoding-guess", f"the file is not UTF-8: read as {codec}{why}"))
     body = raw[skip:]
     try:
         text, cut = _decode_cut(body, codec.replace("-sig", ""))
@@ -52,6 +64,19 @@ def decode_text(path: Path) -> tuple[str, str, list[LoadWarning]]:
             hint="pass the text the export command wrote (is this the right file?)",
         )
     return text.replace("\r\n", "\n").replace("\r", "\n"), codec, warnings
+
+
+def _code_page(raw: bytes) -> tuple[str, str]:
+    """(codec, why) of text that is not UTF-8: cp1252, Windows' ANSI code page, unless an OEM code
+    page's reading has more lines holding :data:`CONSOLE_WORDS` (the first such page of the most)."""
+    hits = {
+        codec: int(pl.Series(raw.decode(codec, errors="replace").splitlines(), dtype=pl.String).str.contains_any(CONSOLE_WORDS).sum())
+        for codec in ("cp1252", *OEM_CODE_PAGES)
+    }
+    best = max(hits, key=hits.get)  # the first of equals: cp1252 unless an OEM page reads more
+    if best == "cp1252":
+        return best, ""
+    return best, f", the OEM code page of a console ({hits[best]} line(s) of console output, {hits['cp1252']} as cp1252)"
 
 
 def _decode_cut(raw: bytes, codec: str) -> tuple[str, int]:

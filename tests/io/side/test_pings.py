@@ -6,7 +6,7 @@ from functools import partial
 import polars as pl
 import pytest
 
-from kit.errors import DataError, InputNotFoundError, OptionError, UnsupportedFormatError
+from kit.errors import DataError, FileEncodingError, InputNotFoundError, OptionError, UnsupportedFormatError
 from kit.io.side.pings import SCHEMA, read_pings
 from tests.conftest import TEST_DATA
 
@@ -143,3 +143,67 @@ def test_bad_options_and_paths():
         read_pings(DATA / "missing.txt")
     with pytest.raises(OptionError, match="utc_offset 'later'"):
         read_pings(DATA / "ping-stamped.txt", utc_offset="later")
+
+
+# --- localized ping.exe output, in the console's OEM code page ------------------------------------
+
+GERMAN = TEST_DATA / "bad-side" / "pings" / "german_cmd_redirect_cp850.txt"
+RUSSIAN = """
+Обмен пакетами с vm01 [10.0.0.5] с 32 байтами данных:
+Ответ от 10.0.0.5: число байт=32 время<1мс TTL=128
+Превышен интервал ожидания для запроса.
+Ответ от 10.0.0.1: Заданный узел недоступен.
+Ответ от 10.0.0.5: число байт=32 время=7мс TTL=128
+
+Статистика Ping для 10.0.0.5:
+    Пакетов: отправлено = 4, получено = 3, потеряно = 1
+    (25% потерь)
+Приблизительное время приема-передачи в мс:
+    Минимальное = 0мсек, Максимальное = 7 мсек, Среднее = 3 мсек
+Control-C
+^C
+"""
+
+
+def test_german_ping_redirected_from_cmd_is_read_as_cp850():
+    pings = read_pings(GERMAN)
+    table = pings.table
+    (guess,) = [w for w in pings.warnings if w.code == "encoding-guess"]
+    assert guess.message.startswith("the file is not UTF-8: read as cp850, the OEM code page of a console")
+    assert pings.format == "windows-ping" and codes(pings)[1:] == ["interval-assumed", "times-estimated", "no-start"]
+    assert table["status"].to_list() == ["reply"] * 3 + ["timeout"] * 2 + ["reply"] * 2 + ["unreachable", "reply"]
+    assert table["rtt_ms"].to_list() == [0.5, 1.0, 0.5, None, None, 3.0, 0.5, None, 2.0]  # Zeit<1ms → 0.5
+    assert table["line"].to_list() == list(range(3, 12)) and table["target"].unique().to_list() == ["10.0.0.2"]
+    assert table["elapsed_s"].to_list() == [0.0, 1.0, 2.0, 3.0, 7.0, 11.0, 12.0, 13.0, 14.0]
+    assert table["ok"].sum() == 6 and pings.lost().height == 3  # the summary says 9 sent, 7 answered (1 unreachable)
+
+
+@pytest.mark.parametrize("encoding, note", [("utf-8", None), ("cp1252", "read as cp1252"), ("cp850", "read as cp850")])
+def test_german_ping_in_each_code_page_it_is_written_in(tmp_path, encoding, note):
+    """UTF-8 (PowerShell 7), the ANSI code page (a re-saved file) and the console's OEM page."""
+    path = tmp_path / "ping.txt"
+    path.write_bytes(GERMAN.read_bytes().decode("cp850").encode(encoding))
+    pings = read_pings(path)
+    assert pings.table.equals(read_pings(GERMAN).table.with_columns(source=pl.lit(str(path))))
+    guesses = [note in w.message for w in pings.warnings if w.code == "encoding-guess"]
+    assert guesses == ([] if note is None else [True])
+
+
+def test_russian_ping_redirected_from_cmd_is_read_as_cp866(tmp_path):
+    path = tmp_path / "ping.txt"
+    path.write_bytes(RUSSIAN.replace("\n", "\r\n").encode("cp866"))
+    pings = read_pings(path, start="2025-02-11T13:05:00", interval_s=1.0)
+    (guess,) = [w for w in pings.warnings if w.code == "encoding-guess"]
+    assert "read as cp866" in guess.message
+    table = pings.table
+    assert table["status"].to_list() == ["reply", "timeout", "unreachable", "reply"]
+    assert table["rtt_ms"].to_list() == [0.5, None, None, 7.0] and table["target"][0] == "10.0.0.5"
+    assert table["time"].to_list() == [utc(2025, 2, 11, 13, 5, s) for s in (0, 1, 5, 6)]  # a time-out waits 4 s
+    assert "unrecognised-line" not in codes(pings)
+
+
+def test_bytes_that_read_as_no_console_output_are_still_damaged(tmp_path):
+    path = tmp_path / "ping.txt"
+    path.write_bytes(b"Reply from 10.0.0.2: bytes=32 time=1ms TTL=128\r\nGarbage \x81\x8d\r\n")
+    with pytest.raises(FileEncodingError, match="line 2: invalid cp1252 bytes"):
+        read_pings(path)
