@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 import kit
-from kit.errors import InputNotFoundError, OptionError
+from kit.errors import InputNotFoundError, OptionError, UnsupportedFormatError
 from kit.io.perfmon import cache
 from tests.conftest import pdh_text
 
@@ -132,8 +132,10 @@ def test_the_format_can_be_asked_for(write):
     assert kit.load(path, format="pdh", cache_results=False).sources[0].format == "pdh-csv"
     with pytest.raises(kit.KitError, match="not that of the powershell format"):
         kit.load(path, format="powershell", cache_results=False)
-    with pytest.raises(OptionError, match="unknown format 'blg'.*pdh, powershell"):
-        kit.load(path, format="blg")
+    with pytest.raises(OptionError, match="unknown format 'xlsx'.*pdh, powershell, blg"):
+        kit.load(path, format="xlsx")
+    with pytest.raises(UnsupportedFormatError, match=r"binary perfmon log \(\.blg\), offset"):
+        kit.load(path, format="blg", cache_results=False)
 
 
 def test_a_slow_single_file_shows_bytes_and_its_phase_within_a_second(write, capsys, monkeypatch):

@@ -65,9 +65,10 @@ def test_csv_and_tsv_of_the_same_capture_agree():
     assert a.data.equals(b.data)
 
 
-def test_blg_is_refused():
-    with pytest.raises(kit.errors.UnsupportedFormatError, match="relog"):
-        kit.load(REALDATA / "pst_exportcounter_lowercase_nic_3s.blg")
+def test_blg_loads_like_its_csv_twin():  # in detail: tests/io/perfmon/test_blg.py
+    blg = kit.load(REALDATA / "pst_exportcounter_lowercase_nic_3s.blg")
+    csv = kit.load(REALDATA / "pst_exportcounter_lowercase_nic_3s.csv")
+    assert blg.data.columns == csv.data.columns and blg.data["time"].equals(csv.data["time"])
 
 
 @pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: p.name)

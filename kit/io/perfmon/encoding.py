@@ -1,5 +1,8 @@
 """Which bytes are we looking at: binary formats we refuse, and the text encoding of the rest.
 
+(A binary perfmon log, ``.blg``, never gets here: :mod:`kit.io.perfmon.sniff` sends it to its own
+reader, :mod:`kit.io.perfmon.blg`.)
+
 Detection order (domain reference §1.4): a byte-order mark decides (UTF-8, UTF-16 LE/BE); then
 UTF-16 without a BOM (every other byte NUL); then strict UTF-8; then the Windows code pages that
 perfmon writes in (cp1252, cp1251, cp932, …), each decoded strictly and scored by how many known
@@ -18,7 +21,8 @@ from kit.io.perfmon.names import known_names
 CODE_PAGES = ("cp1252", "cp1251", "cp932", "cp936", "cp1250", "cp949", "cp950", "cp1253", "cp1254")
 SUPPORTED = (
     "PDH-CSV / PDH-TSV text logs (relog -f csv|tsv, typeperf -o, Data Collector Sets, "
-    "Export-Counter -FileFormat csv|tsv) and Get-Counter … CounterSamples | Export-Csv files"
+    "Export-Counter -FileFormat csv|tsv), Get-Counter … CounterSamples | Export-Csv files and "
+    "binary perfmon logs (.blg)"
 )
 RELOG_HINT = "convert it on Windows with: relog file.blg -f csv -o file.csv"
 
@@ -36,12 +40,6 @@ _NON_ASCII_WORD = re.compile(r'[^ \t\\()",;]*[^\x00-\x7f][^ \t\\()",;]*')
 
 def refuse_binary(head: bytes, path: Path) -> None:
     """Raise :class:`UnsupportedFormatError` when ``head`` is not the start of a text log."""
-    suffix = path.suffix.lower()
-    if suffix == ".blg":
-        raise UnsupportedFormatError(
-            "this is a binary perfmon log (.blg), which the kit cannot read", path=path,
-            hint=RELOG_HINT,
-        )
     for magic, what, todo in _MAGIC:
         if head.startswith(magic):
             raise UnsupportedFormatError(f"this is {what}, not a counter log", path=path, hint=todo)
@@ -52,8 +50,8 @@ def refuse_binary(head: bytes, path: Path) -> None:
     sample = head[:65536]
     if len(sample.translate(None, _TEXT_BYTES)) > len(sample) // 100:
         raise UnsupportedFormatError(
-            "this is binary data, not a text counter log (a .blg renamed?)", path=path,
-            hint=f"if it is a perfmon binary log, {RELOG_HINT}",
+            "this is binary data, not a text counter log (nor a binary perfmon log the kit recognises)",
+            path=path, hint=f"if it is a perfmon binary log, {RELOG_HINT}",
         )
 
 

@@ -64,6 +64,10 @@ SEVERITY = {
     "skipped-file": "error",
     "same-name-hosts": "warning",
     "appended-runs": "info",
+    "blg-truncated": "error",
+    "bad-sample": "error",
+    "not-computable": "warning",
+    "unsupported-counter-type": "error",
 }
 """How serious each warning code is: ``error`` = data was lost or is unusable, ``warning`` = the
 numbers may mislead, ``info`` = normal for perfmon but worth knowing."""

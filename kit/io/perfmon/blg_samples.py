@@ -1,0 +1,402 @@
+"""The samples of a binary perfmon log (.blg): raw counter values by column, vectorised.
+
+A sample payload is a container ``BL 03 00`` (its size) holding one record per counter-list
+entry, in the list's order:
+
+* ``BL 03 01``: one counter's ``PDH_RAW_COUNTER`` (CStatus, TimeStamp, FirstValue, SecondValue,
+  MultiCount; 40 bytes);
+* ``BL 03 02``: every instance of a wildcard counter: size, count, two zero words, a FILETIME, then
+  per instance (name offset, MultiCount, FirstValue, SecondValue) and the names;
+* ``BL 03 05``: an object's raw performance data (``PERF_DATA_BLOCK``, :mod:`.blg_perfdata`).
+
+The payloads of a log mostly repeat one shape (the same records, instances and names, only the
+values differ). So one payload is parsed in Python into a :class:`Layout` (which bytes must be as
+they are and where each value sits) and checked against every other payload of the same size
+at once with numpy; the ones that match are read with the layout (one gather per value field), the
+others get layouts of their own. A payload that does not parse is skipped with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kit.io.perfmon.blg_layout import EVENT_HEADER, Entry, Payloads, Records, u32
+
+SIGNATURE = b"BL\x03"
+CONTAINER, ONE, EVERY, OBJECT = 0, 1, 2, 5
+RAW_COUNTER = 40
+"""Bytes of a PDH_RAW_COUNTER (DWORD CStatus, FILETIME TimeStamp, LONGLONG FirstValue, LONGLONG
+SecondValue, DWORD MultiCount, padding). [B]"""
+ITEM = 24
+"""Bytes of an instance item of a ``BL 03 02`` record (name offset, MultiCount, FirstValue,
+SecondValue). [B]"""
+EVERY_HEADER = 24
+"""Bytes of a ``BL 03 02`` record's body before its items (size, count, two words, FILETIME). [B]"""
+
+
+class Unreadable(Exception):
+    """A sample payload that cannot be decoded (the message says where and why)."""
+
+    def __init__(self, at: int, why: str) -> None:
+        super().__init__(why)
+        self.at = at
+        self.why = why
+
+
+@dataclass(frozen=True)
+class Column:
+    """One data column: a counter (and instance) of a counter-list entry, with how to cook it."""
+
+    entry: int
+    """Index of the counter-list entry it comes from."""
+    path: str
+    counter_type: int
+    frequency: int
+    """Time base of FirstValue/SecondValue where the type needs one. [Hz]"""
+
+
+@dataclass
+class Layout:
+    """Where things are in one shape of sample payload (offsets into the payload, bytes)."""
+
+    length: int
+    fixed: list[tuple[int, int]] = field(default_factory=list)
+    """Byte ranges [start, end) that every payload of this shape has as this one."""
+    keys: list[tuple] = field(default_factory=list)
+    """Column keys, one per value (see :class:`Columns`)."""
+    first: list[int] = field(default_factory=list)
+    second: list[int] = field(default_factory=list)
+    """Offsets of each value's FirstValue and SecondValue (8 bytes, or -1: none, 0). """
+    status: list[int] = field(default_factory=list)
+    """Offset of each value's 4-byte status (0 = valid), or -1: always valid."""
+    widths: list[int] = field(default_factory=list)
+    """Bytes of FirstValue (8, or 4 for DWORD counters of raw object data)."""
+    signed: list[bool] = field(default_factory=list)
+    blank: dict[int, str] = field(default_factory=dict)
+    """Values (by position) that are blank in every payload of this shape, with the reason."""
+    made: dict[tuple, Column] = field(default_factory=dict)
+    """The column of each key (registered in :class:`Columns` once the layout is used)."""
+    second_width: list[int] = field(default_factory=list)
+
+    def value(self, key: tuple, first: int, second: int, status: int = -1, *, width: int = 8,
+              second_width: int = 8, signed: bool = True) -> None:
+        self.keys.append(key)
+        self.first.append(first)
+        self.second.append(second)
+        self.status.append(status)
+        self.widths.append(width)
+        self.second_width.append(second_width)
+        self.signed.append(signed)
+
+
+class Columns:
+    """The columns found so far: key → index, with their :class:`Column`; a key is
+    ``(entry, instance, occurrence, counter)`` (None where the entry names it)."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple, int] = {}
+        self.columns: list[Column] = []
+
+    def get(self, key: tuple, make: Callable[[], Column]) -> int:
+        found = self.index.get(key)
+        if found is None:
+            found = self.index[key] = len(self.columns)
+            self.columns.append(make())
+        return found
+
+
+@dataclass
+class Raw:
+    """Raw values of every sample (rows, file order) and column: what the file holds."""
+
+    first: np.ndarray
+    second: np.ndarray
+    """FirstValue and SecondValue (int64) per sample and column."""
+    valid: np.ndarray
+    """True where the sample holds the column with a valid status."""
+    status: np.ndarray
+    """The status where it is not valid (0 where valid or absent)."""
+    present: np.ndarray
+    """True where the sample holds the column (whatever its status)."""
+    forced: dict[str, np.ndarray]
+    """Masks of values left blank by a layout, by reason."""
+
+
+# -- parsing one payload --------------------------------------------------------------------------
+
+
+def parse(payload: bytes, entries: list[Entry], objects: Callable[..., None] | None = None) -> Layout:
+    """The :class:`Layout` of one sample payload (raises :class:`Unreadable`)."""
+    n = len(payload)
+    if n < 8 or payload[:3] != SIGNATURE or payload[3] != CONTAINER:
+        raise Unreadable(0, f"the sample does not start with the container mark 42 4c 03 00 (found "
+                         f"{payload[:4].hex(' ')})")
+    size = u32(payload, 4)
+    if size != n:
+        raise Unreadable(4, f"the sample container says {size:,} bytes, its records hold {n:,}")
+    layout = Layout(length=n, fixed=[(0, 8)])
+    at = 8
+    for index, entry in enumerate(entries):
+        if at + 8 > n:
+            raise Unreadable(at, f"the sample ends after {index} of its {len(entries)} counter records")
+        kind, size = payload[3 + at], u32(payload, at + 4)
+        if payload[at : at + 3] != SIGNATURE or size < 8 or size % 8 or at + size > n:
+            raise Unreadable(at, f"counter record {index + 1} is not a 42 4c 03 record of a multiple of 8 bytes "
+                             f"within the sample (found {payload[at : at + 8].hex(' ')})")
+        if kind != entry.record_kind:
+            raise Unreadable(at + 3, f"counter record {index + 1} is of kind {kind}, but its counter "
+                             f"{entry.path()!r} is logged by records of kind {entry.record_kind}")
+        layout.fixed.append((at, at + 8))
+        body = at + 8
+        if kind == ONE:
+            _one(payload, body, size - 8, index, entry, layout)
+        elif kind == EVERY:
+            _every(payload, body, size - 8, index, entry, layout)
+        elif objects is None:
+            raise Unreadable(at, "raw object data (kind 5) is not read")
+        else:
+            objects(payload, body, size - 8, layout, index, entry)
+        at += size
+    if at != n:
+        raise Unreadable(at, f"{n - at:,} bytes after the last counter record")
+    return layout
+
+
+def _one(payload: bytes, body: int, size: int, index: int, entry: Entry, layout: Layout) -> None:
+    if size != RAW_COUNTER:
+        raise Unreadable(body - 4, f"a single-counter record of {size} bytes (a PDH_RAW_COUNTER is {RAW_COUNTER})")
+    key = (index, None, 0, None)
+    layout.made[key] = Column(index, entry.path(), entry.counter_type, entry.frequency)
+    layout.fixed.append((body + 32, body + 36))  # MultiCount: 1 in every verified log
+    if u32(payload, body + 32) != 1:
+        raise Unreadable(body + 32, f"MultiCount {u32(payload, body + 32)} (1 in every verified log)")
+    layout.value(key, body + 16, body + 24, body)
+
+
+def _every(payload: bytes, body: int, size: int, index: int, entry: Entry, layout: Layout) -> None:
+    if size < EVERY_HEADER or u32(payload, body) != size:
+        raise Unreadable(body, f"an every-instance record whose size word {u32(payload, body)} is not its body's "
+                         f"{size} bytes")
+    count = u32(payload, body + 4)
+    names_at = EVERY_HEADER + ITEM * count
+    if names_at > size:
+        raise Unreadable(body + 4, f"{count:,} instances do not fit in an every-instance record of {size:,} bytes")
+    layout.fixed.append((body, body + 16))  # size, count, and two words that are 0 in every verified log
+    if payload[body + 8 : body + 16] != bytes(8):
+        raise Unreadable(body + 8, f"the words after the instance count are {payload[body + 8 : body + 16].hex(' ')}, "
+                         "not zero as in every verified log")
+    if not count:
+        return
+    items = np.frombuffer(payload, np.dtype([("name", "<u4"), ("multi", "<u4"), ("first", "<i8"), ("second", "<i8")]),
+                          count=count, offset=body + EVERY_HEADER)
+    if (items["multi"] != 1).any():
+        raise Unreadable(body + EVERY_HEADER + 4, "an instance whose MultiCount is not 1 (1 in every verified log)")
+    names = payload[body + names_at : body + size]
+    starts = items["name"].astype(np.int64) - names_at
+    if (starts < 0).any() or (starts % 2).any() or (starts >= len(names)).any():
+        raise Unreadable(body + EVERY_HEADER, "an instance name offset outside the record's names")
+    text = names[: len(names) - len(names) % 2].decode("utf-16-le", errors="surrogatepass")
+    ends = {}
+    position = 0
+    for piece in text.split("\0"):
+        ends[position] = (piece, position + 2 * len(piece))
+        position += 2 * len(piece) + 2
+    seen: dict[str, int] = {}
+    last = names_at
+    for k, start in enumerate(starts.tolist()):
+        found = ends.get(start)
+        if found is None or found[1] >= len(names):
+            raise Unreadable(body + EVERY_HEADER + ITEM * k, "an instance name offset that is not the start of a "
+                             "NUL-terminated UTF-16 name")
+        name = found[0]
+        occurrence = seen.get(name, 0)
+        seen[name] = occurrence + 1
+        label = name if occurrence == 0 else f"{name}#{occurrence}"
+        key = (index, name, occurrence, None)
+        layout.made[key] = Column(index, entry.path(instance=label), entry.counter_type, entry.frequency)
+        item = body + EVERY_HEADER + ITEM * k
+        layout.fixed.append((item, item + 8))
+        layout.value(key, item + 8, item + 16)
+        last = max(last, names_at + found[1] + 2)
+    layout.fixed.append((body + names_at, body + last))
+
+
+# -- reading every payload of a shape at once -----------------------------------------------------
+
+
+class Reader:
+    """Gathers words of sample payloads straight from the file (a uint64 view, no copy)."""
+
+    def __init__(self, data, records: Records) -> None:
+        self.words = np.frombuffer(data, np.uint64, count=len(data) // 8)
+        tail = bytes(data[len(data) // 8 * 8 :]) + bytes(8)
+        self.tail = np.frombuffer(tail[:8], np.uint64)[0]
+        self.records = records
+
+    def close(self) -> None:
+        del self.words
+
+    def parts(self, firsts: np.ndarray, count: int) -> np.ndarray:
+        """File word index of each part's payload start: (samples, parts)."""
+        offsets = self.records.offset[firsts[:, None] + np.arange(count)] + EVENT_HEADER
+        return offsets // 8
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        beyond = index >= self.words.size
+        if beyond.any():
+            out = self.words.take(np.minimum(index, self.words.size - 1))
+            out[beyond] = self.tail
+            return out
+        return self.words.take(index)
+
+
+def _words(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed bytes of ``layout`` as payload words: (byte offsets of the words, masks)."""
+    mask = np.zeros(-(-layout.length // 8) * 8, np.uint8)
+    for start, end in layout.fixed:
+        mask[start:end] = 0xFF
+    words = mask.view("<u8")
+    used = np.flatnonzero(words)
+    return used * 8, words[used]
+
+
+def _locate(offsets: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(part, word offset within that part) of payload byte offsets (8-aligned)."""
+    part = np.searchsorted(starts, offsets, side="right") - 1
+    return part, (offsets - starts[part]) // 8
+
+
+def apply(layout: Layout, reader: Reader, firsts: np.ndarray, count: int, part_lengths: np.ndarray,
+          template: bytes) -> tuple[np.ndarray, dict]:
+    """Which payloads (first records ``firsts``, all of ``count`` parts of ``part_lengths``)
+    have ``layout``'s shape, and their values: (matching mask, {first, second, status})."""
+    starts = np.concatenate([[0], np.cumsum(part_lengths)[:-1]])
+    if (part_lengths[:-1] % 8).any():
+        raise Unreadable(0, "a sample cut into parts that are not multiples of 8 bytes")
+    base = reader.parts(firsts, count)
+    offsets, masks = _words(layout)
+    padded = template + bytes(-len(template) % 8)
+    expected = np.frombuffer(padded, "<u8")[offsets // 8] & masks
+    part, within = _locate(offsets, starts)
+    match = np.ones(firsts.size, bool)
+    chunk = max(1, (1 << 22) // max(1, offsets.size))
+    for lo in range(0, firsts.size, chunk):
+        hi = min(firsts.size, lo + chunk)
+        got = reader.take(base[lo:hi][:, part] + within) & masks
+        match[lo:hi] = (got == expected).all(axis=1)
+    rows = base[match]
+    values = {}
+    for name, offs, widths in (("first", layout.first, layout.widths), ("second", layout.second, layout.second_width),
+                               ("status", layout.status, [4] * len(layout.status))):
+        values[name] = _values(reader, rows, starts, np.asarray(offs, np.int64), np.asarray(widths, np.int64),
+                               name == "first" and layout.signed)
+    return match, values
+
+
+def _values(reader: Reader, rows: np.ndarray, starts: np.ndarray, offsets: np.ndarray, widths: np.ndarray,
+            signed) -> np.ndarray:
+    """Integers at payload ``offsets`` (``widths`` 4 or 8 bytes; -1: none → 0) of each row."""
+    out = np.zeros((rows.shape[0], offsets.size), np.int64)
+    have = offsets >= 0
+    if not have.any() or rows.shape[0] == 0:
+        return out
+    offs = offsets[have]
+    word = offs // 8 * 8
+    shift = (offs - word).astype(np.uint64) * np.uint64(8)
+    part, within = _locate(word, starts)
+    low = reader.take(rows[:, part] + within)
+    width = widths[have]
+    spill = (offs - word) + width > 8
+    value = low >> shift
+    if spill.any():
+        nxt = word[spill] + 8
+        p2, w2 = _locate(nxt, starts)
+        high = reader.take(rows[:, p2] + w2)
+        value[:, spill] |= high << (np.uint64(64) - shift[spill])
+    four = width == 4
+    result = value.view(np.int64).copy()
+    if four.any():
+        small = (value[:, four] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        if isinstance(signed, list):
+            negative = np.asarray(signed, bool)[have][four]
+            small = np.where(negative & (small >= 1 << 31), small - (1 << 32), small)
+        result[:, four] = small
+    out[:, have] = result
+    return out
+
+
+def decode(data, records: Records, samples: Payloads, entries: list[Entry], columns: Columns,
+           objects=None) -> tuple[Raw, dict[int, str]]:
+    """Raw values of every sample payload; and the samples (by position) that could not be
+    decoded, with the reason."""
+    n = samples.first.size
+    reader = Reader(data, records)
+    skipped: dict[int, str] = {}
+    blocks = []
+    try:
+        sizes = records.size - EVENT_HEADER
+        keys = [sizes[f : f + c].tobytes() if ok else None
+                for f, c, ok in zip(samples.first.tolist(), samples.count.tolist(), samples.ok.tolist())]
+        for i in np.flatnonzero(~samples.ok).tolist():
+            skipped[i] = "its parts are incomplete or out of order (a cut-off or damaged log)"
+        groups: dict[bytes, list[int]] = {}
+        for i, key in enumerate(keys):
+            if key is not None:
+                groups.setdefault(key, []).append(i)
+        for key, members in groups.items():
+            pending = np.asarray(members, np.int64)
+            part_lengths = np.frombuffer(key, np.int64)
+            count = part_lengths.size
+            window = pending.size
+            while pending.size:
+                head = int(pending[0])
+                first = int(samples.first[head])
+                payload = b"".join(
+                    bytes(data[int(records.offset[r]) + EVENT_HEADER : int(records.offset[r]) + int(records.size[r])])
+                    for r in range(first, first + count)
+                )
+                try:
+                    layout = parse(payload, entries, objects)
+                    candidates = pending[:window]
+                    match, values = apply(layout, reader, samples.first[candidates], count, part_lengths, payload)
+                except Unreadable as exc:
+                    skipped[head] = f"{exc.why} (payload byte {exc.at:,})"
+                    pending = pending[1:]
+                    continue
+                if not match[0]:
+                    skipped[head] = "its layout does not check against itself"
+                    pending = pending[1:]
+                    continue
+                chosen = candidates[match]
+                blocks.append((chosen, [columns.get(k, lambda k=k: layout.made[k]) for k in layout.keys], values, layout))
+                pending = np.concatenate([candidates[~match], pending[window:]])
+                window = max(16, 4 * int(match.sum())) if match.sum() < candidates.size else max(window, 16)
+    finally:
+        reader.close()
+    return _assemble(n, len(columns.columns), blocks), skipped
+
+
+def _assemble(n: int, width: int, blocks: list) -> Raw:
+    first = np.zeros((n, width), np.int64)
+    second = np.zeros((n, width), np.int64)
+    status = np.zeros((n, width), np.int64)
+    present = np.zeros((n, width), bool)
+    forced: dict[str, np.ndarray] = {}
+    for rows, cols, values, layout in blocks:
+        cols = np.asarray(cols, np.int64)
+        grid = np.ix_(rows, cols)
+        first[grid] = values["first"]
+        second[grid] = values["second"]
+        status[grid] = values["status"]
+        present[grid] = True
+        for position, reason in layout.blank.items():
+            mask = forced.setdefault(reason, np.zeros((n, width), bool))
+            mask[rows, cols[position]] = True
+    valid = present & (status == 0)
+    for mask in forced.values():
+        valid &= ~mask
+    return Raw(first=first, second=second, valid=valid, status=np.where(present, status, 0), present=present,
+               forced=forced)
