@@ -34,7 +34,7 @@ DEFAULT_REPEAT = {"tiny": 1, "small": 3, "full": 2}
 ORDER = [
     "floor_csv", "pandas_c", "pandas_arrow", "kit_cold", "kit_first", "floor_parquet", "kit_warm",
     "cache50_kit", "cache50_floor", "csv50_floor", "csv50_kit", "kit_cp1252", "kit_utf16", "analyses", "charts",
-    "ps_floor", "ps_kit", "ps_one",
+    "ps_floor", "ps_kit", "ps_one", "report_steps", "report_cli", "widget_roundtrips",
 ]
 LABELS = {
     "floor_csv": "polars.read_csv floor (schema, ' '=null)",
@@ -55,6 +55,9 @@ LABELS = {
     "ps_floor": "PowerShell long CSV: polars.read_csv",
     "ps_kit": "PowerShell long CSV: kit.load (cache off)",
     "ps_one": "PowerShell long CSV: kit.load(counters=[one])",
+    "report_steps": "report of the bundled sample, by part (cold)",
+    "report_cli": "commands on the bundled sample (wall clock)",
+    "widget_roundtrips": "widget round trips in JupyterLab (browser)",
 }
 PS_STEPS = ("ps_floor", "ps_kit", "ps_one")
 PS_COUNTER = r"\Network Interface(Mellanox ConnectX-6 Dx Adapter)\Bytes Received/sec"
@@ -161,6 +164,10 @@ def targets(s: dict) -> list[dict]:
     ]
     for part in ("find_migrations", "core_frame", "analyze"):
         rows.append((f"analysis {part} < 2 s [s]", seconds(s, "analyses", part), "<", 2.0))
+    rows.append(("python -m kit report on the sample ≤ 2 s [s]", seconds(s, "report_cli", "report"), "≤", 2.0))
+    rows.append(("python -m kit analyze --json ≤ 1 s [s]", seconds(s, "report_cli", "analyze_json"), "≤", 1.0))
+    for part in s.get("widget_roundtrips", {}).get("parts", {}):
+        rows.append((f"widget round trip {part} ≤ 0.3 s [s]", seconds(s, "widget_roundtrips", part), "≤", 0.3))
     for part in s.get("charts", {}).get("parts", {}):
         rows.append((f"chart {part} < 1 s [s]", seconds(s, "charts", part), "<", 1.0))
     out = []

@@ -9,6 +9,7 @@ network and no file beside it; the image files are for design documents.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from pathlib import Path
 
@@ -30,7 +31,8 @@ from kit.viz.charts import (
     throughput_chart,
 )
 from kit.viz.notices import notices_html
-from kit.viz.save import save, vega_script
+from kit.viz.render import render
+from kit.viz.save import VL_VERSION, vega_script
 
 PAGE_STYLE = """
 body { font-family: "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1200px;
@@ -71,12 +73,26 @@ def write_report(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    with alt.theme.enable(THEME):
-        charts = report_charts(analysis)
-        files = {name: [save(chart, out / f"{name}.{fmt}") for fmt in formats] for name, chart in charts.items()}
-        specs = {name: chart.to_dict() for name, chart in charts.items()}
-    page = out / "report.html"
-    page.write_text(_page(analysis, specs, files, title or _default_title(analysis)), encoding="utf-8")
+    with ThreadPoolExecutor(1, thread_name_prefix="kit-vega-bundle") as pool:
+        script = pool.submit(vega_script)  # read from the cache folder, or built beside the charts
+        with alt.theme.enable(THEME):
+            specs = {name: chart.to_dict(validate=False) for name, chart in report_charts(analysis).items()}
+        made: dict[tuple[str, str], Path] = {}
+        images = tuple(f for f in formats if f != "json")
+        for name, fmt, data in render(specs, images, vl_version=VL_VERSION):
+            made[name, fmt] = path = out / f"{name}.{fmt}"
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(data, encoding="utf-8")
+        if "json" in formats:
+            for name, spec in specs.items():
+                made[name, "json"] = out / f"{name}.json"
+                made[name, "json"].write_text(json.dumps(spec, indent=1), encoding="utf-8")
+        files = {name: [made[name, fmt] for fmt in formats] for name in specs}
+        page = out / "report.html"
+        page.write_text(_page(analysis, specs, files, title or _default_title(analysis), script.result()),
+                        encoding="utf-8")
     data = out / "report.json"
     data.write_text(json.dumps(to_dict(analysis), indent=1, default=str, allow_nan=False), encoding="utf-8")
     return [path for paths in files.values() for path in paths] + [page, data]
@@ -133,7 +149,7 @@ def _default_title(analysis: Analysis) -> str:
 # The page
 
 
-def _page(analysis: Analysis, specs: dict[str, dict], files: dict[str, list[Path]], title: str) -> str:
+def _page(analysis: Analysis, specs: dict[str, dict], files: dict[str, list[Path]], title: str, script: str) -> str:
     capture = analysis.capture
     sources = ", ".join(Path(s.path).name for s in capture.sources)
     meta = (
@@ -168,7 +184,7 @@ def _page(analysis: Analysis, specs: dict[str, dict], files: dict[str, list[Path
 <title>{escape(title)}</title>
 <style>{PAGE_STYLE}</style>
 <script type="text/javascript">
-{vega_script()}
+{script}
 </script>
 </head>
 <body>

@@ -1,19 +1,20 @@
 """Charts to files for design documents: PNG, SVG, PDF, self-contained HTML, Vega-Lite JSON.
 
-Rendering runs in vl-convert (Vega in an embedded JavaScript engine): no browser, no internet.
-HTML files carry the vega libraries inline, so they open offline.
+Rendering runs in vl-convert (Vega in an embedded JavaScript engine, :mod:`kit.viz.render`): no
+browser, no internet. HTML files carry the vega libraries inline, so they open offline. Specs are
+made without Altair's JSON-schema validation (``to_dict(validate=False)``: a quarter of a second
+per report); the tests validate every chart function's spec.
 """
 
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 
 import altair as alt
-import vl_convert as vlc
 
 from kit.errors import OptionError
+from kit.viz import render
 
 FORMATS = (".png", ".svg", ".pdf", ".html", ".json")
 VL_VERSION = "_".join(alt.SCHEMA_VERSION.split(".")[:2])
@@ -40,23 +41,27 @@ def save(
         raise OptionError(f"cannot save a chart as {path.name!r}: use one of {', '.join(FORMATS)}")
     spec = sized_spec(chart, width=width, height=height)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".png":
-        path.write_bytes(vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=scale))
-    elif suffix == ".pdf":
-        path.write_bytes(vlc.vegalite_to_pdf(spec, vl_version=VL_VERSION, scale=scale))
-    elif suffix == ".svg":
-        path.write_text(vlc.vegalite_to_svg(spec, vl_version=VL_VERSION), encoding="utf-8")
-    elif suffix == ".html":
-        path.write_text(vlc.vegalite_to_html(spec, vl_version=VL_VERSION, bundle=True), encoding="utf-8")
-    else:
-        path.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    write(spec, path, scale=scale)
     return path
+
+
+def write(spec: dict, path: Path, *, scale: float = 1.0) -> None:
+    """Write a Vega-Lite ``spec`` to ``path`` in the format of its suffix (:data:`FORMATS`)."""
+    fmt = path.suffix.lower()[1:]
+    if fmt == "json":
+        path.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+        return
+    for _, _, data in render.render({path.name: spec}, (fmt,), vl_version=VL_VERSION, scale=scale):
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
 
 
 def sized_spec(chart: alt.TopLevelMixin, *, width: float | None = None, height: float | None = None) -> dict:
     """The chart's Vega-Lite spec (with the active theme), resized: a single or layered chart
     gets ``width``/``height``; a concatenated or faceted one gets them for every panel."""
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)
     size = {k: v for k, v in (("width", width), ("height", height)) if v is not None}
     if not size:
         return spec
@@ -80,8 +85,7 @@ def _panels(spec: dict) -> list[dict]:
     return parts
 
 
-@cache
 def vega_script() -> str:
-    """vega, vega-lite and vega-embed as one JavaScript bundle (sets ``window.vegaEmbed``;
-    about 0.9 MB, built once per process in about 1.5 s)."""
-    return vlc.javascript_bundle(vl_version=VL_VERSION)
+    """vega, vega-lite and vega-embed as one JavaScript bundle (sets ``window.vegaEmbed``; about
+    0.9 MB), kept in the kit's cache folder (:func:`kit.viz.render.vega_script`)."""
+    return render.vega_script(VL_VERSION)

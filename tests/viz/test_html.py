@@ -7,15 +7,18 @@ import struct
 import altair as alt
 import polars as pl
 import pytest
+import vl_convert
 
 import kit
 from kit.errors import OptionError
 from kit.viz.charts import histogram_chart
+from kit.viz import render
 from kit.viz.html import write_report
-from kit.viz.save import save
+from kit.viz.save import VL_VERSION, save
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "data" / "smb-multichannel-2x10g"
+vlc_svg = vl_convert.vegalite_to_svg
 SCRIPT_SOURCES = re.compile(r"""<script[^>]*\bsrc\s*=|import\s*[^;]*?from\s*["']https?://|https?://[^"']*\.m?js["']""")
 
 
@@ -85,3 +88,35 @@ def test_report_of_several_migrations_compares_them_and_lists_findings(sample, t
     html = (tmp_path / "report.html").read_text()
     assert "<title>Two &lt;VMs&gt;</title>" in html
     assert "Ran at the same time as migration(s) 2" in html
+
+
+def test_the_vega_bundle_is_kept_in_the_cache_folder(monkeypatch, tmp_path):
+    """Issue 16 §3: the report's JavaScript bundle is built once per vl-convert version, then read
+    from the cache folder; a file cut short is built again."""
+    monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path))
+    render._bundle.cache_clear()
+    try:
+        built = render.vega_script(VL_VERSION)
+        path = render.bundle_path(VL_VERSION)
+        assert path.is_relative_to(tmp_path) and "vegaEmbed" in built
+        monkeypatch.setattr(render.vlc, "javascript_bundle", lambda **_: "rebuilt")
+        render._bundle.cache_clear()
+        assert render.vega_script(VL_VERSION) == built
+        path.write_text(built[:1000], encoding="utf-8")
+        render._bundle.cache_clear()
+        assert render.vega_script(VL_VERSION) == "rebuilt"
+        render._bundle.cache_clear()
+        assert render.vega_script(VL_VERSION) == "rebuilt" and path.read_text().startswith("rebuilt")
+    finally:
+        render._bundle.cache_clear()
+
+
+def test_png_and_pdf_are_made_from_the_one_svg(sample, monkeypatch):
+    """Each chart is drawn once (as SVG) whatever the formats asked."""
+    drawn = []
+    monkeypatch.setattr(render.vlc, "vegalite_to_svg", lambda spec, **kw: drawn.append(spec) or vlc_svg(spec, **kw))
+    spec = histogram_chart(sample).to_dict()
+    out = {fmt: data for _, fmt, data in render.render({"h": spec}, ("svg", "png", "pdf"), vl_version=VL_VERSION)}
+    assert len(drawn) == 1 and out["png"][:8] == b"\x89PNG\r\n\x1a\n" and out["pdf"][:5] == b"%PDF-"
+    with pytest.raises(ValueError, match="unknown formats"):
+        list(render.render({"h": spec}, ("gif",), vl_version=VL_VERSION))
