@@ -370,6 +370,14 @@ def decode(data, records: Records, samples: Payloads, entries: list[Entry], colu
                     skipped[head] = "its layout does not check against itself"
                     pending = pending[1:]
                     continue
+                clash = next((k for k in layout.keys if k in columns.index
+                              and columns.columns[columns.index[k]] != layout.made[k]), None)
+                if clash is not None:
+                    for i in candidates[match].tolist():
+                        skipped[i] = (f"counter {layout.made[clash].path!r} has another type or time base here than "
+                                      "earlier in the log")
+                    pending = np.concatenate([candidates[~match], pending[window:]])
+                    continue
                 chosen = candidates[match]
                 blocks.append((chosen, [columns.get(k, lambda k=k: layout.made[k]) for k in layout.keys], values, layout))
                 pending = np.concatenate([candidates[~match], pending[window:]])
