@@ -95,6 +95,7 @@ def throughput_chart(
     stacked: bool = True,
     marks: pl.DataFrame | Sequence[Mapping] | None = None,
     span: tuple | None = None,
+    brush: bool = False,
     max_points: int = MAX_POINTS,
 ) -> alt.LayerChart:
     """Throughput of one host's NICs over the whole capture, with the migrations marked. [Gbit/s]
@@ -104,18 +105,23 @@ def throughput_chart(
     labelled ``#n VM``; the dips of each migration and ``marks`` (transfer passes, blackout…: rows
     with ``start`` and optionally ``end`` (UTC datetimes or ISO strings) or ``duration_s``
     (neither: an instant), ``kind`` and ``label``) are drawn as bands or rules. ``span`` = (start, end) UTC
-    zooms in on part of the capture. Longer series are reduced to the minimum and maximum of each
-    time bucket (≤ ``max_points`` rows).
+    zooms in on part of the capture: the axis shows the span, the data reaches one span's length
+    either side (drag to pan there). ``brush``: dragging across the chart marks an interval (the
+    ``brush`` selection, ``{"time": [start, end]}`` in epoch ms) instead of panning. Longer series
+    are reduced to the minimum and maximum of each time bucket (≤ ``max_points`` rows).
     """
     host, direction = _traffic_key(analysis, host, direction)
     frame = analysis.traffic[(host, direction)]
     windows = analysis.windows
     events = pl.concat([_report_dips(analysis), _marks(marks)], how="vertical_relaxed")
+    domain = None
     if span is not None:
-        frame = frame.filter(pl.col("time").is_between(*span))
-        windows = windows.filter(pl.col("end") >= span[0], pl.col("start") <= span[1])
-        first, last = (pl.lit(s, pl.Datetime("us", "UTC")).dt.epoch("ms") for s in span)
+        frame = _around(frame, span, max_points)
+        around = (frame["time"].min() or span[0], frame["time"].max() or span[1])
+        windows = windows.filter(pl.col("end") >= around[0], pl.col("start") <= around[1])
+        first, last = (pl.lit(s, pl.Datetime("us", "UTC")).dt.epoch("ms") for s in around)
         events = events.filter(pl.coalesce("end", "start") >= first, pl.col("start") <= last)
+        domain = [int(s.timestamp() * 1000) for s in span]
     nics = [c for c in frame.columns if c not in SERIES_COLUMNS and frame[c].null_count() < frame.height]
     if not nics:
         raise OptionError(f"{host}: no NIC rates ({direction}) with values to chart")
@@ -132,24 +138,45 @@ def throughput_chart(
         notes.append(_note(what, every, wide.height * len(nics), long.height))
     else:
         long = _nic_long(wide, nics)
-    x = _time_x("time", wide["time"])
+    x = _time_x("time", wide["time"], domain=domain)
     y = alt.Y("gbps:Q", title="Throughput [Gbit/s]", stack=True if stacked else None)
     color = alt.Color("nic:N", title="NIC", sort=nics)
     tooltip = [_time_tooltip("time"), alt.Tooltip("nic:N", title="NIC"), alt.Tooltip("gbps:Q", title="Gbit/s", format=".2f")]
     base = _utc_text(alt.Chart(_epoch_ms(long, "time")), "time")
     interpolate = "linear" if reduced else "step-before"
     series = (
-        base.mark_area(interpolate=interpolate, opacity=0.85) if stacked
-        else base.mark_line(interpolate=interpolate, strokeWidth=1.2)
-    ).encode(x=x, y=y, color=color, tooltip=tooltip).interactive(bind_y=False)
-    shades, labels = _window_layers(windows, wide["time"])
+        base.mark_area(interpolate=interpolate, opacity=0.85, clip=True) if stacked
+        else base.mark_line(interpolate=interpolate, strokeWidth=1.2, clip=True)
+    ).encode(x=x, y=y, color=color, tooltip=tooltip)
+    series = series.properties(name="series") if brush else series.interactive(bind_y=False)
+    shades, labels = _window_layers(windows, x)
     layers = [*shades, series]
     if events.height:
-        layers.append(_mark_layer(events, wide["time"]))
+        layers.append(_mark_layer(events, x))
     layers += labels
     shaded = "Shaded: migration windows" if shades else ""
-    title = _title(f"Throughput over time: {host}, bytes {direction}", shaded, *notes)
-    return alt.layer(*layers, title=title).resolve_scale(color="independent")
+    hint = "Drag across the chart to mark a window" if brush else ""
+    title = _title(f"Throughput over time: {host}, bytes {direction}", shaded, hint, *notes)
+    chart = alt.layer(*layers, title=title).resolve_scale(color="independent")
+    if brush:  # declared at the top, naming the view it listens to, for JupyterChart to see it
+        chart.params = [alt.TopLevelSelectionParameter(
+            name="brush", select=alt.IntervalSelectionConfig(type="interval", encodings=["x"]), views=["series"],
+        )]
+    return chart
+
+
+def _around(frame: pl.DataFrame, span: tuple, max_points: int) -> pl.DataFrame:
+    """The rows within ``span`` and, as the budget of rows allows, up to as many again either side
+    (context to pan into, at full resolution)."""
+    inside = frame["time"].is_between(*span).arg_true()
+    if inside.is_empty():
+        return frame.filter(pl.col("time").is_between(*span))
+    first, last = inside[0], inside[-1]
+    count = last - first + 1
+    columns = max(len([c for c in frame.columns if c not in SERIES_COLUMNS]), 1)
+    extra = min(max(max_points // columns - count, 0) // 2, count)
+    start = max(first - extra, 0)
+    return frame.slice(start, last + extra + 1 - start)
 
 
 def _traffic_key(analysis: Analysis, host: str | None, direction: str | None) -> tuple[str, str]:
@@ -170,7 +197,7 @@ def _nic_long(wide: pl.DataFrame, nics: list[str]) -> pl.DataFrame:
     return long.select("time", "nic", gbps=pl.col("bytes_s") * GBPS)
 
 
-def _window_layers(windows: pl.DataFrame, times: pl.Series) -> tuple[list[alt.Chart], list[alt.Chart]]:
+def _window_layers(windows: pl.DataFrame, x: alt.X) -> tuple[list[alt.Chart], list[alt.Chart]]:
     """Shaded migration windows, and their ``#n VM`` labels on three staggered lanes."""
     if windows.is_empty():
         return [], []
@@ -183,9 +210,9 @@ def _window_layers(windows: pl.DataFrame, times: pl.Series) -> tuple[list[alt.Ch
     base = _utc_text(alt.Chart(frame), "start", "end")
     tooltip = [alt.Tooltip("window:N", title="Migration"), _time_tooltip("start"), _time_tooltip("end"),
                alt.Tooltip("duration_s:Q", title="Duration [s]", format=".1f")]
-    shade = base.mark_rect(color="#9e9e9e", opacity=0.15).encode(x=_time_x("start", times), x2="end:T", tooltip=tooltip)
-    label = base.mark_text(align="left", dx=3, fontSize=10, color="#444444").encode(
-        x=_time_x("start", times), y=alt.Y("lane:Q", scale=None), text="window:N"
+    shade = base.mark_rect(color="#9e9e9e", opacity=0.15, clip=True).encode(x=_at(x, "start"), x2="end:T", tooltip=tooltip)
+    label = base.mark_text(align="left", dx=3, fontSize=10, color="#444444", clip=True).encode(
+        x=_at(x, "start"), y=alt.Y("lane:Q", scale=None), text="window:N"
     )
     return [shade], [label]
 
@@ -230,7 +257,7 @@ def _utc(column: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(column).dt.convert_time_zone("UTC")
 
 
-def _mark_layer(events: pl.DataFrame, times: pl.Series) -> alt.LayerChart:
+def _mark_layer(events: pl.DataFrame, x: alt.X) -> alt.LayerChart:
     """A rule at the start of every mark and a band up to its end, one colour per kind."""
     kinds = events["kind"].unique(maintain_order=True).to_list()
     spare = iter(c for c in PALETTE if c not in MARK_COLORS.values())
@@ -238,10 +265,10 @@ def _mark_layer(events: pl.DataFrame, times: pl.Series) -> alt.LayerChart:
     color = alt.Color("kind:N", title="Marked", scale=alt.Scale(domain=kinds, range=colors))
     tooltip = [alt.Tooltip("label:N", title="Mark"), _time_tooltip("start"), _time_tooltip("end")]
     base = _utc_text(alt.Chart(events), "start", "end")
-    bands = base.transform_filter("isValid(datum.end)").mark_rect(opacity=0.25).encode(
-        x=_time_x("start", times), x2="end:T", color=color, tooltip=tooltip
+    bands = base.transform_filter("isValid(datum.end)").mark_rect(opacity=0.25, clip=True).encode(
+        x=_at(x, "start"), x2="end:T", color=color, tooltip=tooltip
     )
-    rules = base.mark_rule(strokeWidth=1.2).encode(x=_time_x("start", times), color=color, tooltip=tooltip)
+    rules = base.mark_rule(strokeWidth=1.2, clip=True).encode(x=_at(x, "start"), color=color, tooltip=tooltip)
     return alt.layer(bands, rules)
 
 
@@ -548,14 +575,22 @@ def comparison_chart(
 # Shared pieces
 
 
-def _time_x(field: str, times: pl.Series) -> alt.X:
-    """A UTC time axis, labelled to suit the span of ``times`` (the date in the title when it
-    is one day)."""
+def _at(x: alt.X, field: str) -> alt.X:
+    """The time axis ``x`` on another field."""
+    return alt.X(f"{field}:T", **{key: x._get(key) for key in ("title", "scale", "axis")})
+
+
+def _time_x(field: str, times: pl.Series, *, domain: list[int] | None = None) -> alt.X:
+    """A UTC time axis, labelled to suit the span of ``times`` (or ``domain``, epoch ms: what
+    the axis shows; the date in the title when it is one day)."""
+    if domain is not None:
+        times = pl.Series([domain[0] * 1000, domain[1] * 1000], dtype=pl.Datetime("us", "UTC"))
     first, last = times.min(), times.max()
     hours = (last - first).total_seconds() / 3600 if first is not None else 0.0
     label = "%H:%M:%S" if hours <= 2 else "%H:%M" if hours <= 48 else "%Y-%m-%d %H:%M"
     day = f", {first:%Y-%m-%d}" if first is not None and first.date() == last.date() else ""
-    return alt.X(f"{field}:T", title=f"{TIME_TITLE}{day}", scale=alt.Scale(type="utc"),
+    scale = alt.Scale(type="utc", domain=domain) if domain else alt.Scale(type="utc")
+    return alt.X(f"{field}:T", title=f"{TIME_TITLE}{day}", scale=scale,
                  axis=alt.Axis(format=label, labelOverlap=True, tickCount=8))
 
 

@@ -208,7 +208,12 @@ def test_throughput_zooms_on_a_span_at_full_resolution(sample):
     spec = charts.throughput_chart(day, span=span, marks=[early, {"start": window["start"], "kind": "blackout"}]).to_dict()
     data = list(spec["datasets"].values())
     series = next(d for d in data if d and "nic" in d[0])
-    assert len(series) == 3 * 661 and "Downsampled" not in subtitle(spec)
+    first, last = (int(t.timestamp() * 1000) for t in span)
+    inside = [row for row in series if first <= row["time"] <= last]
+    assert len(inside) == 3 * 661 and "Downsampled" not in subtitle(spec)  # every sample of the span
+    assert len(series) > len(inside) and len(series) <= charts.MAX_POINTS  # and context to pan into
+    axis = next(layer["encoding"]["x"] for layer in spec["layer"] if "x" in layer.get("encoding", {}))
+    assert axis["scale"]["domain"] == [first, last]  # zoomed, not cut (issue 15 §10)
     assert [w["window"] for w in next(d for d in data if d and "window" in d[0])] == ["#2 VM1"]
     assert [m["kind"] for m in next(d for d in data if d and "kind" in d[0])] == ["blackout"]
 
