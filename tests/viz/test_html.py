@@ -11,8 +11,8 @@ import vl_convert
 
 import kit
 from kit.errors import OptionError
-from kit.viz.charts import histogram_chart
 from kit.viz import render
+from kit.viz.charts import histogram_chart
 from kit.viz.html import write_report
 from kit.viz.save import VL_VERSION, save
 from tests.conftest import ROOT
