@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import datetime
+from pathlib import Path
 
+import polars as pl
 import pytest
 
 import kit
@@ -31,6 +34,17 @@ def datasets(chart) -> list[list[dict]]:
 def times(chart) -> list[int]:
     """Epoch-ms times of the throughput rows a chart shows."""
     return [row["time"] for rows in datasets(chart) for row in rows if "gbps" in row]
+
+
+def domain(chart) -> list[int]:
+    """The time axis' domain of a throughput chart [epoch ms]."""
+    return next(layer["encoding"]["x"]["scale"]["domain"] for layer in chart.spec["layer"]
+                if "x" in layer.get("encoding", {}) and "domain" in layer["encoding"]["x"].get("scale", {}))
+
+
+def card(view, key: str) -> str:
+    """The text a summary card shows."""
+    return re.search(rf'data-figure="{key}".*?<div style="font-size:16px">(.*?)</div>', view.cards.value).group(1)
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +77,12 @@ def test_explorer_follows_the_test_the_migration_and_the_window():
     assert explorer.summary["duration_s"] == pytest.approx(tcp["duration_s"], abs=1.0)
     assert explorer.summary["transport"] == "tcp" and explorer.summary["active_cores"] == 1
     assert explorer.summary["mtu"] == 1500
-    shown = times(explorer.chart)
     start, end = explorer.span
-    assert min(shown) >= start.timestamp() * 1000 and max(shown) <= end.timestamp() * 1000
+    assert domain(explorer.chart) == [int(start.timestamp() * 1000), int(end.timestamp() * 1000)]
 
     options = [t for _, t in explorer.window.options]
     explorer.window.value = (options[0], options[-1])  # the whole capture
-    assert len(times(explorer.chart)) > len(shown)
+    assert domain(explorer.chart) == [int(options[0].timestamp() * 1000), int(options[-1].timestamp() * 1000)]
 
     explorer.measure.value = True  # the whole capture as one migration
     assert explorer.chosen.window.method == "given"
@@ -92,12 +105,116 @@ def test_explorer_nic_and_direction_choice():
     assert len(explorer.nics.value) == 3 and explorer.chart.spec is not None and explorer.messages.value == ""
 
 
-def test_explorer_reports_bad_files_instead_of_raising(tmp_path):
+def choose(chooser, path) -> None:
+    """Pick ``path`` in an ipyfilechooser as a click on it and on Select would."""
+    path = Path(path)
+    chooser.reset(*((str(path.parent), path.name) if path.is_file() else (str(path), "")))
+    chooser._apply_selection()
+
+
+def test_explorer_reports_bad_files_and_shows_nothing_stale(tmp_path):
+    """Issue 15 §1: a failed load empties every control (no card of the previous test) and says why
+    in plain words; choosing the sample again opens it."""
     explorer = widgets.Explorer()
-    explorer.paths.value = str(tmp_path / "missing.csv")
-    explorer.load.click()
-    assert "kit-error" in explorer.messages.value
-    assert explorer.summary["transport"] == "smb"  # the open test stays
+    (tmp_path / "HV01.blg").write_bytes(b"\x00" * 64)
+    (tmp_path / "missing").mkdir()
+    for bad, why in ((tmp_path / "HV01.blg", "relog"), (tmp_path / "missing", "missing")):
+        choose(explorer.files.capture, bad)
+        explorer.files.load.click()
+        assert why in explorer.messages.value
+        assert "kit-error" in explorer.messages.value and "Could not open it" in explorer.messages.value
+        assert "Error:" not in explorer.messages.value  # no class names
+        assert explorer.summary == widgets.Summary() and card(explorer, "mean_gbps") == "–"
+        assert explorer.migration.options == () and explorer.host.options == () and explorer.nics.options == ()
+        assert explorer.chart.spec is None and explorer.histogram.spec is None and explorer.notices.value == ""
+        assert explorer.test.value is None
+    explorer.test.value = TESTS["smb-multichannel-2x10g"]  # the sample again: it opens
+    assert explorer.summary["transport"] == "smb" and explorer.chart.spec is not None and explorer.messages.value == ""
+
+
+def test_explorer_loads_chosen_files_and_shows_the_paths_used(tmp_path):
+    """Issue 15 §5: files chosen on this machine load, and the view says which (absolute paths)."""
+    explorer = widgets.Explorer()
+    choose(explorer.files.capture, TESTS["tcp-1x10g-mtu1500-55gb"])
+    explorer.files.load.click()
+    assert explorer.summary["transport"] == "tcp" and explorer.test.value is None
+    assert str(TESTS["tcp-1x10g-mtu1500-55gb"] / "HV01.csv") in explorer.files.used.value
+    side = TESTS["smb-2x10g-jumbo-55gb"]
+    choose(explorer.files.capture, side)
+    choose(explorer.files.sides["topology"], side / "topology")
+    choose(explorer.files.sides["events"], side / "events" / "HV01-vmms-admin.xml")
+    explorer.files.load.click()
+    assert "<b>topology</b>: 9 export file(s) read, used" in explorer.notices.value
+    assert "<b>events</b>: 1 event(s) read, used" in explorer.notices.value
+    assert "topology: " + str(side / "topology") in explorer.files.used.value
+
+
+def test_explorer_direction_follows_the_hosts_role():
+    """Issue 15 §3: the chart shows the source's bytes sent and the destination's received, and the
+    window follows each test's migration."""
+    explorer = widgets.Explorer()
+    first = explorer.span
+    for name in ("tcp-1x10g-mtu1500-55gb", "smb-multichannel-2x10g"):
+        explorer.test.value = TESTS[name]
+        migration = explorer.chosen.window
+        assert (explorer.host.value, explorer.direction.value) == (migration.source, "sent")
+        explorer.host.value = migration.destination
+        assert explorer.direction.value == "received"
+        peak = max(row["gbps"] for rows in datasets(explorer.chart) for row in rows if "gbps" in row)
+        assert peak > 0.5 * explorer.summary["mean_gbps"] / 2  # Gbit/s of the migration, not a trickle
+        explorer.host.value = migration.source
+        assert explorer.direction.value == "sent"
+    assert explorer.span == first  # back on the sample: its window again
+
+
+def test_explorer_without_a_migration_offers_the_brush(tmp_path):
+    """Issue 15 §2: no migration is a normal answer: said in plain words, the NIC traffic charted
+    with a brush; a brushed window is measured like --window."""
+    capture = kit.load(TESTS["smb-multichannel-2x10g"])
+    quiet = capture.columns(object="Hyper-V VM Live Migration")
+    nothing = capture.data.select(pl.exclude(quiet)).with_columns(
+        pl.col(c) * 0.0 for c in capture.data.columns if c != "time" and c not in quiet)
+    idle = dataclasses.replace(capture, data=nothing, catalog=capture.catalog.filter(~pl.col("column").is_in(quiet)))
+    explorer = widgets.Explorer()
+    explorer.open(idle)
+    assert "No live migration found" in explorer.messages.value and "Drag across" in explorer.messages.value
+    assert explorer.chart.spec is not None and "brush" in json.dumps(explorer.chart.spec["params"])
+    assert explorer.summary == widgets.Summary() and explorer.migration.value is None
+    explorer.open(capture)  # with the sample's bytes: brush its migration as a user would
+    explorer.measure.value = True
+    window = kit.analyze(capture).migrations[0].window
+    ms = [window.start.timestamp() * 1000, window.end.timestamp() * 1000]
+    explorer.chart._vl_selections = {"brush": {"value": {"time": ms}, "store": []}}
+    given = kit.analyze(capture, windows=[explorer.span]).migrations[0]
+    assert explorer.chosen.window.method == "given" and explorer.summary == widgets.summary(given)
+    assert explorer.span[0] >= window.start and explorer.span[1] <= window.end
+
+
+def test_explorer_summary_is_rounded_and_reads_as_a_table():
+    """Issue 15 §7: the figures behind the cards, rounded, as a design-document table."""
+    explorer = widgets.Explorer()
+    assert all(len(repr(v).split(".")[-1]) <= 3 for v in explorer.summary.as_dict().values() if isinstance(v, float))
+    table = explorer.summary._repr_html_()
+    assert "Duration" in table and "Gbit/s" in table and "<table" in table
+
+
+def test_every_view_saves_its_charts_and_data(side_analysis, tmp_path):
+    """Issue 15 §8: Save writes each chart (PNG, SVG, PDF) and table (CSV, Parquet), named after
+    test, migration and view."""
+    explorer = widgets.Explorer()
+    names = {p.name for p in explorer.export.write(tmp_path / "explore")}
+    assert {"smb-multichannel-2x10g-m1-explore-throughput.png", "smb-multichannel-2x10g-m1-explore-histogram.pdf",
+            "smb-multichannel-2x10g-m1-explore-throughput.svg", "smb-multichannel-2x10g-m1-explore-summary.csv",
+            "smb-multichannel-2x10g-m1-explore-nics.parquet"} <= names
+    assert pl.read_parquet(tmp_path / "explore" / "smb-multichannel-2x10g-m1-explore-nics.parquet").height > 0
+    png = (tmp_path / "explore" / "smb-multichannel-2x10g-m1-explore-throughput.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") > 1200  # twice the pixels
+    for view, kind in ((widgets.CoreExplorer(side_analysis), "cores"), (widgets.MultichannelAudit(side_analysis), "channels"),
+                       (widgets.BlackoutView(side_analysis), "blackout")):
+        written = view.export.write(tmp_path / kind)
+        assert written and all(p.name.startswith(f"smb-2x10g-jumbo-55gb-m1-{kind}-") for p in written)
+        assert {p.suffix for p in written} == {".png", ".svg", ".pdf", ".csv", ".parquet"}
+    assert "Saved" in view.export.result.value
 
 
 def test_explorer_on_a_drain_lists_every_migration():
@@ -196,9 +313,8 @@ def test_explorer_shows_the_open_captures_warnings():
     explorer.open(dataclasses.replace(capture, warnings=(*capture.warnings, odd)))
     assert [g.code for g in explorer.warnings] == ["blank-first-row", "partly-blank", "dst-jump"]
     assert "dst-jump ×1" in explorer.notices.value and "HV01.csv:40" in explorer.notices.value
-    explorer.paths.value = "missing.csv"
-    explorer.load.click()  # a failed load keeps the open capture, and its warnings
-    assert "dst-jump ×1" in explorer.notices.value
+    explorer.test.value = TESTS["tcp-1x10g-mtu1500-55gb"]  # another test: its own warnings only
+    assert "dst-jump" not in explorer.notices.value
 
 
 def test_explorer_shows_a_side_input_it_could_not_use():
