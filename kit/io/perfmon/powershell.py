@@ -257,27 +257,28 @@ class _Samples:
     def add(self, frame: pl.DataFrame) -> None:
         """Take in the rows of ``frame`` (text columns ``c<field>`` and :data:`LINE`)."""
         c = {n: f"c{i}" for n, i in self.column.items()}
-        rows = frame.select(
-            LINE,
-            path=pl.col(c["path"]).str.strip_chars().replace("", None),
-            stamp=pl.col(c["timestamp"]),
-            text=pl.col(c["cookedvalue"]).str.strip_chars().replace("", None),
-            status=pl.col(c["status"]).str.strip_chars() if "status" in c else pl.lit("0"),
-        )
-        self.no_path.append(rows.filter(pl.col("path").is_null())[LINE])
-        rows = rows.filter(pl.col("path").is_not_null())
+        path = frame[c["path"]].str.strip_chars().replace("", None)
+        self.no_path.append(frame[LINE].filter(path.is_null()))
+        rows = frame.with_columns(path=path).filter(pl.col("path").is_not_null())
         path, self.paths, new = _encode(rows["path"], self.paths)
-        stamp, self.stamps, _ = _encode(rows["stamp"], self.stamps)
-        rows = rows.with_columns(path=path, stamp=stamp)
+        rows = rows.with_columns(path=path)
         if self.counters is None:
             self.chosen = pl.int_range(self.paths.len(), dtype=pl.UInt32, eager=True)
-        else:
+        else:  # only the selected rows go on: the others cost no more than their path
             if new.len():
                 names, _ = unique_names(self.paths.to_list(), self.source, [None] * self.paths.len())
                 matches = catalog(names[-new.len() :], new.to_list(), self.source).select(counter_filter(self.counters))
                 first = self.paths.len() - new.len()
                 self.chosen = pl.concat([self.chosen, matches.to_series().arg_true().cast(pl.UInt32) + first])
             rows = rows.filter(pl.col("path").is_in(self.chosen.implode()))
+        stamp, self.stamps, _ = _encode(rows[c["timestamp"]], self.stamps)
+        rows = rows.select(
+            LINE,
+            "path",
+            stamp=stamp,
+            text=pl.col(c["cookedvalue"]).str.strip_chars().replace("", None),
+            status=pl.col(c["status"]).str.strip_chars() if "status" in c else pl.lit("0"),
+        )
         text = pl.col("text").str.replace(",", ".", literal=True) if self.swap_comma else pl.col("text")
         rows = rows.with_columns(
             number=text.cast(pl.Float64, strict=False),
