@@ -16,6 +16,7 @@ faceted (a chart that carries its own ``config`` cannot); switch back with
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
@@ -284,7 +285,9 @@ def histogram_chart(runs: Runs, *, overlay: bool = True) -> alt.Chart | alt.Face
     """Share of the transfer time spent in each throughput bin, one colour per run. [% / Gbit/s]
 
     Runs overlap with transparency (``overlay``) or sit in rows of a facet. A migration counts its
-    source's transfer samples (its headline histogram); a leg its own.
+    source's transfer samples (its headline histogram); a leg its own. Runs binned differently are
+    put on common bins (the widest run's width, and at least 1/60 of the range), so no run shows as
+    hairlines; more than 10 runs take a 20-colour palette.
     """
     items = _distributions(runs)
     frame = pl.concat(
@@ -293,11 +296,13 @@ def histogram_chart(runs: Runs, *, overlay: bool = True) -> alt.Chart | alt.Face
         how="vertical_relaxed",
     )
     names = [name for name, _, _ in items]
+    if len(names) > 1 and frame.height:
+        frame = _common_bins(frame)
     bars = alt.Chart(frame).mark_bar(opacity=0.55 if overlay and len(names) > 1 else 0.9, binSpacing=1).encode(
         x=alt.X("bin_start_gbps:Q", title="Throughput [Gbit/s]", bin="binned"),
         x2="bin_end_gbps:Q",
         y=alt.Y("pct:Q", title="Transfer time [%]", stack=None),
-        color=alt.Color("run:N", title="Run", sort=names),
+        color=_run_color(names),
         tooltip=[alt.Tooltip("run:N", title="Run"), alt.Tooltip("bin_start_gbps:Q", title="From [Gbit/s]"),
                  alt.Tooltip("bin_end_gbps:Q", title="To [Gbit/s]"), alt.Tooltip("pct:Q", title="Time [%]", format=".1f"),
                  alt.Tooltip("seconds:Q", title="Time [s]", format=".1f")],
@@ -325,7 +330,7 @@ def cdf_chart(runs: Runs, *, overlay: bool = True, max_points: int = MAX_POINTS)
     lines = alt.Chart(pl.concat(parts)).mark_line(interpolate="step-after", strokeWidth=1.6).encode(
         x=alt.X("gbps:Q", title="Throughput [Gbit/s]"),
         y=alt.Y("pct:Q", title="Transfer time at or below [%]", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("run:N", title="Run", sort=names),
+        color=_run_color(names),
         tooltip=[alt.Tooltip("run:N", title="Run"), alt.Tooltip("gbps:Q", title="Gbit/s", format=".2f"),
                  alt.Tooltip("pct:Q", title="At or below [%]", format=".1f")],
     )
@@ -360,10 +365,32 @@ def _migration_name(migration: Migration) -> str:
     return f"#{migration.number} {migration.window.vm or ''}".strip()
 
 
+def _common_bins(frame: pl.DataFrame) -> pl.DataFrame:
+    """Histogram rows of several runs summed onto common bins [Gbit/s]."""
+    widths = frame.select(pl.col("bin_end_gbps") - pl.col("bin_start_gbps")).to_series()
+    span = float(frame["bin_end_gbps"].max() - frame["bin_start_gbps"].min())
+    width = max(float(widths.max()), span / 60, 1e-9)
+    return (
+        frame.with_columns(bin_start_gbps=(pl.col("bin_start_gbps") / width + 1e-9).floor() * width)
+        .group_by("run", "bin_start_gbps", maintain_order=True)
+        .agg(pl.col("seconds").sum(), pl.col("pct").sum())
+        .with_columns(bin_end_gbps=pl.col("bin_start_gbps") + width)
+    )
+
+
+def _run_color(names: list[str]) -> alt.Color:
+    """One colour per run, distinct up to 20 runs."""
+    scale = alt.Scale(scheme="tableau20") if len(names) > len(PALETTE) else alt.Undefined
+    return alt.Color("run:N", title="Run", sort=names, scale=scale, legend=alt.Legend(columns=1 if len(names) <= 14 else 2))
+
+
 def _overlay_or_facet(chart: alt.Chart, names: list[str], *, overlay: bool, title: alt.TitleParams) -> alt.Chart | alt.FacetChart:
     if overlay:
         return chart.properties(title=title)
-    return chart.properties(height=110).facet(row=alt.Row("run:N", title=None, sort=names), title=title)
+    header = alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top", labelFontWeight="bold",
+                        labelPadding=2)
+    rows = alt.Row("run:N", title=None, sort=names, header=header)
+    return chart.properties(height=70 if len(names) > 6 else 110).facet(row=rows, title=title, spacing=8)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,8 +434,13 @@ def core_heatmap(
         tooltip=[_time_tooltip("time", "From"), _time_tooltip("end", "To"), alt.Tooltip("core:O", title="Core"),
                  alt.Tooltip("label:N", title="Instance"), alt.Tooltip("value:Q", title="DPC + interrupt [%]", format=".1f")],
     )
-    title = _title(f"Receive work per core: {leg.host}", "% DPC Time + % Interrupt Time of each logical processor", *notes)
+    title = _title(f"{_work(leg)} per core: {leg.host}", "% DPC Time + % Interrupt Time of each logical processor", *notes)
     return chart.properties(height=min(max(12 * cores, 120), 480), title=title)
+
+
+def _work(leg: Leg) -> str:
+    """What the cores of a leg did: receive work on the destination, send work on the source."""
+    return {"destination": "Receive work", "source": "Send work"}.get(leg.role, "Network work (DPC + interrupt)")
 
 
 def core_bars(leg: Leg, *, expected: int | None = None) -> alt.LayerChart:
@@ -458,7 +490,7 @@ def core_bars(leg: Leg, *, expected: int | None = None) -> alt.LayerChart:
         + (f"; effective cores {effective:.1f}" if effective is not None else ""),
         f"Saturated: core(s) {', '.join(map(str, saturated))}" if saturated else "No saturated core",
     ]
-    title = _title(f"Receive work per core during the transfer: {leg.host} ({leg.role})", *subtitle)
+    title = _title(f"{_work(leg)} per core during the transfer: {leg.host} ({leg.role})", *subtitle)
     return alt.layer(*layers, title=title).properties(width=alt.Step(max(8, min(28, 720 // max(frame.height, 1)))))
 
 
@@ -502,9 +534,13 @@ def blackout_chart(migration: Migration) -> alt.LayerChart:
     return alt.layer(bands, points, title=title).properties(width=520, height=alt.Step(26))
 
 
-def channel_chart(migration: Migration) -> alt.FacetChart:
-    """Bytes per carrying (or configured) NIC of each host and direction, split TCP / RDMA, NICs
-    outside the configured live-migration networks outlined in red. [GB]"""
+def channel_chart(migration: Migration) -> alt.VConcatChart:
+    """Bytes per carrying (or configured) NIC of each host and direction, split TCP / RDMA; NICs
+    outside the configured live-migration networks marked "not an LM network" in red. [GB]
+
+    NICs are labelled by alias (name) where the topology gives one, with their descriptions
+    shortened to where they differ (:func:`nic_labels`); one panel per host and direction.
+    """
     nics = migration.channels.nics.filter(
         (pl.col("carried") | pl.col("configured").fill_null(False)) & (pl.col("bytes").fill_null(0) > 0)
     )
@@ -513,30 +549,68 @@ def channel_chart(migration: Migration) -> alt.FacetChart:
     configured = pl.col("configured").replace_strict({True: "configured", False: "NOT configured"}, default="unknown",
                                                       return_dtype=pl.String)
     frame = nics.select(
-        view=pl.format("{} {}", "host", "direction"), nic=pl.coalesce("name", "instance"), instance="instance",
-        configured=configured, share="share",
+        view=pl.format("{}, bytes {}", "host", "direction"), instance="instance", configured=configured, share="share",
         tcp_gb=pl.col("tcp_bytes").fill_null(0) * 1e-9, rdma_gb=pl.col("rdma_bytes").fill_null(0) * 1e-9,
-    ).unpivot(index=["view", "nic", "instance", "configured", "share"], on=["tcp_gb", "rdma_gb"],
-              variable_name="path", value_name="gb").with_columns(
+    ).with_columns(nic=pl.Series(nic_labels(nics["name"].to_list(), nics["instance"].to_list()), dtype=pl.String))
+    long = frame.unpivot(index=["view", "nic", "instance", "configured", "share"], on=["tcp_gb", "rdma_gb"],
+                         variable_name="path", value_name="gb").with_columns(
         path=pl.col("path").replace({"tcp_gb": "TCP (Network Interface)", "rdma_gb": "RDMA (RDMA Activity)"})
     ).filter(pl.col("gb") > 0)
+    totals = long.group_by("view", "nic", "configured", maintain_order=True).agg(pl.col("gb").sum())
+    edge = float(totals["gb"].max() or 1.0) * 1.45
     tooltip = [alt.Tooltip("view:N", title="Host, direction"), alt.Tooltip("nic:N", title="NIC"),
                alt.Tooltip("instance:N", title="Perfmon instance"), alt.Tooltip("path:N", title="Path"),
                alt.Tooltip("gb:Q", title="GB", format=".2f"), alt.Tooltip("share:Q", title="Share", format=".1%"),
                alt.Tooltip("configured:N", title="LM network")]
-    bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("gb:Q", title="Bytes moved [GB]", stack="zero"),
-        y=alt.Y("nic:N", title=None),
-        color=alt.Color("path:N", title="Carried over"),
-        opacity=alt.Opacity("configured:N", title="Live-migration network",
-                            scale=alt.Scale(domain=["configured", "unknown", "NOT configured"], range=[1.0, 0.8, 0.45])),
-        stroke=alt.condition("datum.configured == 'NOT configured'", alt.value("#d62728"), alt.value(None)),
-        strokeWidth=alt.value(2),
-        tooltip=tooltip,
-    ).properties(width=480, height=alt.Step(24))
+    paths = ["TCP (Network Interface)", "RDMA (RDMA Activity)"]
+    panels = []
+    for view in long["view"].unique(maintain_order=True):
+        rows = long.filter(pl.col("view") == view)
+        order = rows["nic"].unique(maintain_order=True).to_list()
+        y = alt.Y("nic:N", title=None, sort=order, axis=alt.Axis(labelLimit=420))
+        x = alt.X("gb:Q", title="Bytes moved [GB]", stack="zero", scale=alt.Scale(domain=[0, edge]))
+        bars = alt.Chart(rows).mark_bar().encode(
+            x=x, y=y, tooltip=tooltip,
+            color=alt.Color("path:N", title="Carried over", scale=alt.Scale(domain=paths, range=PALETTE[:2])),
+        )
+        flagged = totals.filter((pl.col("view") == view) & (pl.col("configured") == "NOT configured"))
+        layers = [bars]
+        if flagged.height:
+            layers.append(alt.Chart(flagged).mark_text(align="left", dx=4, color="#d62728", fontWeight="bold").encode(
+                x="gb:Q", y=y, text=alt.value("not an LM network")))
+        panels.append(alt.layer(*layers, title=alt.TitleParams(view, anchor="start", fontSize=12, fontWeight="bold"))
+                      .properties(width=480, height=alt.Step(26)))
     unexpected = [f.text for f in migration.findings if f.kind == "unexpected-nic"]
     title = _title(f"Channels of {_migration_name(migration)}", *(unexpected or ["Bytes per NIC, TCP vs RDMA"]))
-    return bars.facet(row=alt.Row("view:N", title=None), title=title)
+    return alt.vconcat(*panels, title=title, spacing=18)
+
+
+def nic_labels(names: Sequence[str | None], descriptions: Sequence[str]) -> list[str]:
+    """One readable, distinct label per NIC: its alias where known (``SLOT 6 Port 2``), followed by
+    its description where the descriptions differ, shortened to the part that differs
+    (``… Adapter #2``); without aliases, the descriptions whole.
+
+    >>> nic_labels([None, None], ["Mellanox ConnectX-4 Lx Ethernet Adapter", "Mellanox ConnectX-4 Lx Ethernet Adapter _2"])
+    ['Mellanox ConnectX-4 Lx Ethernet Adapter', 'Mellanox ConnectX-4 Lx Ethernet Adapter _2']
+    >>> nic_labels(["SLOT 6 Port 1", "SLOT 6 Port 2"], ["Intel X710 Adapter", "Intel X710 Adapter _2"])
+    ['SLOT 6 Port 1 (Intel X710 Adapter)', 'SLOT 6 Port 2 (… Adapter _2)']
+    >>> nic_labels(["Port 1", "Management"], ["Intel X710 Adapter", "Intel I350 Gigabit Network"])
+    ['Port 1 (Intel X710 Adapter)', 'Management (Intel I350 Gigabit Network)']
+    """
+    distinct = sorted(set(descriptions))
+    labels = []
+    for name, description in zip(names, descriptions):
+        if not name:
+            labels.append(description)
+            continue
+        if len(distinct) == 1:
+            labels.append(name)
+            continue
+        shared = max(len(os.path.commonprefix([description, other])) for other in distinct if other != description)
+        cut = description.rfind(" ", 0, shared)
+        whole = shared >= len(description) or shared < 12 or cut <= 0
+        labels.append(f"{name} ({description if whole else '… ' + description[cut + 1:]})")
+    return labels
 
 
 # ---------------------------------------------------------------------------------------------

@@ -244,8 +244,34 @@ def test_blackout_and_channel_views(tmp_path):
     assert {"is-blackout", "vnic-gap"} <= {r["row"] for r in rows}
     channels = charts.channel_chart(migration)
     spec = channels.to_dict()
-    rows = spec["datasets"][next(iter(spec["datasets"]))]
-    assert {r["configured"] for r in rows if r["nic"] == "SLOT 6 Port 2"} == {"NOT configured"}
+    rows = [r for data in spec["datasets"].values() for r in data if "path" in r]
+    labels = {r["nic"] for r in rows}
+    [port2] = [label for label in labels if label.startswith("SLOT 6 Port 2")]
+    assert {r["configured"] for r in rows if r["nic"] == port2} == {"NOT configured"}
+    assert len(labels) == len({r["instance"] for r in rows})  # issue 15 §9: every NIC told apart
     assert "not among the live-migration networks" in json.dumps(spec["title"])
+    flagged = [r for data in spec["datasets"].values() for r in data if "path" not in r and "gb" in r]
+    assert {r["nic"] for r in flagged} == {port2}  # marked in words, not by a legend of black squares
+    assert [p["title"]["text"] for p in spec["vconcat"]] == ["HV01, bytes sent", "HV02, bytes received"]
+    assert "opacity" not in json.dumps(spec["vconcat"][0]["layer"][0]["encoding"])
     for chart, name in ((blackout, "b.png"), (channels, "c.png")):
         assert save(chart, tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_many_runs_stay_readable(sample, drain):
+    """Issue 15 §10: 13 runs get 13 colours, common bins (no hairlines) and horizontal facet labels."""
+    runs = {f"run {k:02d}": sample if k % 2 else drain.migrations[k % 6] for k in range(13)}
+    spec = charts.histogram_chart(runs, overlay=False).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    widths = {round(r["bin_end_gbps"] - r["bin_start_gbps"], 9) for r in rows}
+    assert len(widths) == 1 and len({r["run"] for r in rows}) == 13
+    assert spec["spec"]["encoding"]["color"]["scale"] == {"scheme": "tableau20"}
+    assert spec["facet"]["row"]["header"]["labelAngle"] == 0
+    cdf = charts.cdf_chart(runs).to_dict()
+    assert cdf["encoding"]["color"]["scale"] == {"scheme": "tableau20"}
+
+
+def test_core_titles_follow_the_hosts_role(sample):
+    migration = sample.migrations[0]
+    assert charts.core_bars(migration.destination_leg).to_dict()["title"]["text"].startswith("Receive work")
+    assert charts.core_heatmap(migration.source_leg).to_dict()["title"]["text"].startswith("Send work")
