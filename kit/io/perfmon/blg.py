@@ -45,6 +45,8 @@ STATUS_NAMES = {
 }
 """PDH's CStatus codes (Microsoft Learn, "PDH Error Codes") named in warnings."""
 _LISTED = 5
+COOK_BLOCK = 1 << 18
+"""Values cooked at a time (a block of columns of every sample)."""
 
 
 def sample_list(numbers: list[int]) -> str:
@@ -69,7 +71,9 @@ def read_blg(path: Path, options: ReadOptions) -> Capture:
     with path.open("rb") as handle:
         if handle.seek(0, 2) == 0:
             raise refuse(path, 0, "the file is empty")
-        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)  # map every page at once: no fault per page
+        data = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ) if hasattr(mmap, "PROT_READ") \
+            else mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     try:
         parsed = _parse(data, path, options)
     finally:
@@ -166,8 +170,9 @@ def _parse(data, path: Path, options: ReadOptions) -> _Parsed:
         kept = chosen
     values = _cook(raw, columns, kept, keep_rows, lines, name, warnings)
     local = records.time[samples.first] if n else np.zeros(0, np.int64)
-    return _Parsed(header, columns, kept, values[keep_rows], local[keep_rows], lines[keep_rows], warnings,
-                   samples=n)
+    if not keep_rows.all():
+        values, local, lines = values[keep_rows], local[keep_rows], lines[keep_rows]
+    return _Parsed(header, columns, kept, values, local, lines, warnings, samples=n)
 
 
 def _skipped_samples(name: str, skipped: dict[int, str], records, samples) -> LoadWarning:
@@ -187,57 +192,52 @@ def _skipped_samples(name: str, skipped: dict[int, str], records, samples) -> Lo
 
 def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: np.ndarray, name: str,
           warnings: list[LoadWarning]) -> np.ndarray:
-    """Displayed values (samples × kept columns, NaN = blank), cooked per counter type and time
-    base, with the warnings for raw values that are there but invalid or not computable."""
+    """Displayed values (samples × kept columns, column-major, NaN = blank), cooked per counter
+    type and time base, with the warnings for raw values that are there but invalid or not
+    computable."""
     n = raw.first.shape[0]
-    out = np.full((n, len(kept)), np.nan)
-    rows = keep_rows
-    valid = raw.present & np.isin(raw.status, VALID_STATUS)
-    for mask in raw.forced.values():
-        valid &= ~mask
-    bad_status = raw.present & ~np.isin(raw.status, VALID_STATUS)
-    reasons: dict[str, np.ndarray] = {}
+    out = np.empty((n, len(kept)), np.float64, order="F")
     groups: dict[tuple[int, int], list[int]] = {}
     for position, c in enumerate(kept):
         column = columns.columns[c]
         groups.setdefault((column.counter_type, column.frequency), []).append(position)
     kept_arr = np.asarray(kept, np.int64)
-    for (code, frequency), positions in groups.items():
-        cols = kept_arr[positions]
-        cooked, why = blg_cook.cook(code, frequency, raw.first[:, cols], raw.second[:, cols], valid[:, cols])
-        out[:, positions] = cooked
-        for reason, mask in why.items():
-            into = reasons.setdefault(reason, np.zeros((n, len(kept)), bool))
-            into[:, positions] |= mask
-    if kept:
-        statuses = bad_status[:, kept_arr] & rows[:, None]
-        if statuses.any():
-            codes = raw.status[:, kept_arr][statuses]
-            found = sorted(set(int(c) & 0xFFFFFFFF for c in np.unique(codes)))
-            named = ", ".join(f"{STATUS_NAMES.get(c, 'status')} ({c:#010x})" for c in found[:_LISTED])
-            where = lines[statuses.any(axis=1)].tolist()
-            warnings.append(LoadWarning(
-                name, "status-not-ok",
-                f"{int(statuses.sum())} value(s) in {len(where)} sample(s) carry a PDH status that says they are not "
-                f"valid ({named}): left blank, as relog does ({sample_list(where)})", line=where[0],
-            ))
-        for reason, mask in [(r, m) for r, m in raw.forced.items()]:
-            mask = mask[:, kept_arr] & rows[:, None]
-            if mask.any():
-                where = lines[mask.any(axis=1)].tolist()
-                warnings.append(LoadWarning(
-                    name, "not-computable", f"{int(mask.sum())} value(s) left blank: {reason} ("
-                    f"{sample_list(where)})", line=where[0],
-                ))
-        for reason, mask in reasons.items():
-            mask &= rows[:, None]
-            if mask.any():
-                where = lines[mask.any(axis=1)].tolist()
-                warnings.append(LoadWarning(
-                    name, "not-computable",
-                    f"{int(mask.sum())} value(s) left blank where PDH reports an error instead of a value: {reason} "
-                    f"({sample_list(where)})", line=where[0],
-                ))
+    reasons: dict[str, list[tuple[list[int], np.ndarray]]] = {}
+    block = max(1, COOK_BLOCK // max(1, n))  # columns cooked at a time: the temporaries stay in cache
+    for (code, frequency), every in groups.items():
+        for lo in range(0, len(every), block):
+            positions = every[lo : lo + block]
+            cols = kept_arr[positions]
+            if cols[-1] - cols[0] + 1 == cols.size and (np.diff(cols) == 1).all():
+                cols = slice(int(cols[0]), int(cols[-1]) + 1)  # a slice: no copy of the raw values
+            cooked, why = blg_cook.cook(code, frequency, raw.first[:, cols], raw.second[:, cols], raw.valid[:, cols])
+            out[:, positions] = cooked
+            for reason, mask in why.items():
+                reasons.setdefault(reason, []).append((positions, mask))
+    if not kept:
+        return out
+    everything = keep_rows.all()
+
+    def report(code: str, mask: np.ndarray, text: str) -> None:
+        if not everything:
+            mask = mask & keep_rows[:, None]
+        rows = mask.any(axis=1)
+        if rows.any():
+            where = lines[rows].tolist()
+            warnings.append(LoadWarning(name, code, f"{int(mask.sum())} value(s) {text} ({sample_list(where)})",
+                                        line=where[0]))
+
+    if raw.codes:
+        named = ", ".join(f"{STATUS_NAMES.get(c, 'status')} ({c:#010x})" for c in sorted(raw.codes)[:_LISTED])
+        report("status-not-ok", raw.bad_status[:, kept_arr],
+               f"carry a PDH status that says they are not valid ({named}): left blank, as relog does")
+    for reason, mask in raw.forced.items():
+        report("not-computable", mask[:, kept_arr], f"left blank: {reason}")
+    for reason, parts in reasons.items():
+        mask = np.zeros((n, len(kept)), bool, order="F")
+        for positions, part in parts:
+            mask[:, positions] = part
+        report("not-computable", mask, f"left blank where PDH reports an error instead of a value: {reason}")
     return out
 
 
@@ -258,9 +258,8 @@ def _capture(parsed: _Parsed, name: str, options: ReadOptions) -> Capture:
     local = pl.select(pl.when(pl.Series(in_range)).then(local)).to_series().alias("local")
     frame = pl.DataFrame({"local": local, LINE: pl.Series(LINE, parsed.lines, dtype=pl.Int64)})
     if names:
-        values = pl.from_numpy(parsed.values, schema=names, orient="row") if parsed.values.size else \
-            pl.DataFrame(schema={c: pl.Float64 for c in names})
-        values = values.with_columns(pl.all().fill_nan(None))
+        values = pl.DataFrame([pl.Series(column, parsed.values[:, j], dtype=pl.Float64, nan_to_null=True)
+                               for j, column in enumerate(names)])
         frame = pl.concat([frame, values], how="horizontal")
     return finish(
         frame, cat, source=name, bias_minutes=bias, correct_dst=options.correct_dst, warnings=warnings,

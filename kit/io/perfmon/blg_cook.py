@@ -80,66 +80,67 @@ def cook(code: int, frequency: int, first: np.ndarray, second: np.ndarray, valid
     base ``frequency`` [Hz], from raw (samples × columns) ``first``, ``second`` and ``valid``;
     and, per reason, where a valid raw value still gave no displayed one."""
     formula = TYPES[code].formula
-    n1 = first.astype(np.float64)
-    d1 = second.astype(np.float64)
     reasons: dict[str, np.ndarray] = {}
+    out = np.full(first.shape, np.nan)
     if formula in ("raw", "fraction"):
-        ok = valid.copy()
+        ok = valid
         if formula == "raw":
-            out = n1
-        else:
-            zero = ok & (second <= 0)
-            reasons[ZERO_BASE] = zero
-            ok &= ~zero
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = 100.0 * n1 / d1
-        return _finish(out, ok, reasons)
-    pair = valid.copy()
-    pair[1:] &= valid[:-1]
-    pair[0] = False
-    dn = np.zeros_like(first)
-    dd = np.zeros_like(second)
-    dn[1:] = first[1:] - first[:-1]
-    dd[1:] = second[1:] - second[:-1]
-    dnf, ddf = dn.astype(np.float64), dd.astype(np.float64)
-    ok = pair.copy()
+            np.copyto(out, first, where=ok, casting="unsafe")
+            return out, {}
+        zero = ok & (second <= 0)
+        ok = ok & ~zero
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(100.0 * first, second, out=out, where=ok)
+        return _finish(out, ok, {ZERO_BASE: zero})
+    if first.shape[0] < 2:
+        return out, {}
+    ok = valid[1:] & valid[:-1]
     if formula in NEEDS_FREQUENCY and frequency <= 0:
-        reasons[NO_FREQUENCY] = ok.copy()
-        return _finish(np.full(first.shape, np.nan), np.zeros_like(ok), reasons)
+        return out, {NO_FREQUENCY: np.concatenate([np.zeros((1, ok.shape[1]), bool), ok])}
+    dn = np.diff(first, axis=0)
+    dd = np.diff(second, axis=0)
     if formula != "delta":
         bad = ok & (dd <= 0)
-        reasons[NEGATIVE_DENOMINATOR] = bad
         ok &= ~bad
         back = ok & (dn < 0)
-        reasons[NEGATIVE_VALUE] = back
         ok &= ~back
+        reasons = {NEGATIVE_DENOMINATOR: bad, NEGATIVE_VALUE: back}
+    body = out[1:]
     with np.errstate(divide="ignore", invalid="ignore"):
         if formula == "delta":
-            out = dnf
-        elif formula == "rate":
-            out = dnf / (ddf / frequency)
-        elif formula == "timer":
-            out = 100.0 * dnf / ddf
-        elif formula == "inverse":
-            out = 100.0 * (1.0 - dnf / ddf)
-            below = ok & (out < 0)
-            reasons[NEGATIVE_VALUE] = reasons[NEGATIVE_VALUE] | below
-            ok &= ~below
-        elif formula == "sample-fraction":
-            out = 100.0 * dnf / ddf
-        elif formula == "average-timer":
-            out = (dnf / frequency) / ddf
-        elif formula == "average":
-            out = dnf / ddf
-        elif formula == "queue":
-            out = dnf / ddf
-        else:  # pragma: no cover - TYPES holds only the formulas above
-            raise ValueError(formula)
-    return _finish(out, ok, reasons)
+            np.copyto(body, dn, where=ok, casting="unsafe")
+        else:
+            value = dn.astype(np.float64)
+            if formula == "rate":
+                value *= frequency
+                value /= dd
+            elif formula in ("timer", "sample-fraction"):
+                value *= 100.0
+                value /= dd
+            elif formula == "inverse":
+                value /= dd
+                np.subtract(1.0, value, out=value)
+                value *= 100.0
+                below = ok & (value < 0)
+                reasons[NEGATIVE_VALUE] |= below
+                ok &= ~below
+            elif formula == "average-timer":
+                value /= frequency
+                value /= dd
+            elif formula in ("average", "queue"):
+                value /= dd
+            else:  # pragma: no cover - TYPES holds only the formulas above
+                raise ValueError(formula)
+            np.copyto(body, value, where=ok)
+    full = {k: np.concatenate([np.zeros((1, v.shape[1]), bool), v]) for k, v in reasons.items() if v.any()}
+    ok_full = np.concatenate([np.zeros((1, ok.shape[1]), bool), ok])
+    return _finish(out, ok_full, full)
 
 
 def _finish(out: np.ndarray, ok: np.ndarray, reasons: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
-    finite = np.isfinite(out)
-    reasons[NOT_FINITE] = ok & ~finite
-    ok = ok & finite
-    return np.where(ok, out, np.nan), {k: v for k, v in reasons.items() if v.any()}
+    """``out`` with the results that are not finite blanked and counted."""
+    infinite = ok & ~np.isfinite(out)
+    if infinite.any():
+        reasons[NOT_FINITE] = infinite
+        out[infinite] = np.nan
+    return out, {k: v for k, v in reasons.items() if v.any()}

@@ -19,6 +19,7 @@ record headers are numpy over all of them.
 
 from __future__ import annotations
 
+import struct
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ object's raw performance data), and a bit set on every entry of the 2016 file (m
 ignored)."""
 MIN_BUFFER, MAX_BUFFER = 4096, 1 << 24
 FILETIME_UNIX = 116_444_736_000_000_000
+_EVENT = struct.Struct("<HBB")
+"""A provider record's size, header type and flags."""
 """FILETIME (100 ns since 1601) of 1970-01-01."""
 
 
@@ -300,10 +303,10 @@ def walk(data, header: LogHeader, path: Path | str) -> Records:
             if at + EVENT_HEADER > size:
                 cut = at
                 break
-            record = u16(data, at)
-            if data[at + 2] not in EVENT_TYPES or data[at + 3] != MARKER:
-                raise refuse(path, at + 2, f"a record whose header type {data[at + 2]:#04x} / flags "
-                             f"{data[at + 3]:#04x} is not a PDH log record's (0x0a or 0x14 / 0xc0)")
+            record, kind, marker = _EVENT.unpack_from(data, at)
+            if kind not in EVENT_TYPES or marker != MARKER:
+                raise refuse(path, at + 2, f"a record whose header type {kind:#04x} / flags {marker:#04x} is not a "
+                             "PDH log record's (0x0a or 0x14 / 0xc0)")
             if record < EVENT_HEADER or at + record > end:
                 raise refuse(path, at, f"a record of {record:,} bytes that does not fit between its header and the "
                              f"buffer's fill offset {end:#x}")
@@ -311,7 +314,7 @@ def walk(data, header: LogHeader, path: Path | str) -> Records:
                 cut = at
                 break
             offsets.append(at)
-            at += align8(record)
+            at += (record + 7) & ~7
         if cut is not None:
             break
         if at != end:

@@ -116,9 +116,12 @@ class Raw:
     second: np.ndarray
     """FirstValue and SecondValue (int64) per sample and column."""
     valid: np.ndarray
-    """True where the sample holds the column with a valid status."""
-    status: np.ndarray
-    """The status where it is not valid (0 where valid or absent)."""
+    """True where the sample holds the column with a valid status (PDH_CSTATUS_VALID_DATA or
+    _NEW_DATA) and no layout blanks it."""
+    bad_status: np.ndarray
+    """True where the sample holds the column with another status."""
+    codes: set[int]
+    """The other statuses found."""
     present: np.ndarray
     """True where the sample holds the column (whatever its status)."""
     forced: dict[str, np.ndarray]
@@ -177,9 +180,10 @@ def _one(payload: bytes, body: int, size: int, index: int, entry: Entry, layout:
 
 
 def _every(payload: bytes, body: int, size: int, index: int, entry: Entry, layout: Layout) -> None:
-    if size < EVERY_HEADER or u32(payload, body) != size:
-        raise Unreadable(body, f"an every-instance record whose size word {u32(payload, body)} is not its body's "
-                         f"{size} bytes")
+    stated = u32(payload, body)
+    if size < EVERY_HEADER or not size - 8 < stated <= size:
+        raise Unreadable(body, f"an every-instance record whose size word {stated} is not its body's {size} bytes "
+                         "(nor those bytes before their padding to 8)")
     count = u32(payload, body + 4)
     names_at = EVERY_HEADER + ITEM * count
     if names_at > size:
@@ -228,104 +232,115 @@ def _every(payload: bytes, body: int, size: int, index: int, entry: Entry, layou
 
 
 class Reader:
-    """Gathers words of sample payloads straight from the file (a uint64 view, no copy)."""
+    """Copies the payloads of samples out of the file as rows of 64-bit words (a row per sample,
+    its parts joined), a block of samples at a time, with numpy (no Python step per sample)."""
 
     def __init__(self, data, records: Records) -> None:
         self.words = np.frombuffer(data, np.uint64, count=len(data) // 8)
-        tail = bytes(data[len(data) // 8 * 8 :]) + bytes(8)
-        self.tail = np.frombuffer(tail[:8], np.uint64)[0]
+        self.data = data
         self.records = records
 
     def close(self) -> None:
         del self.words
+        self.data = None
 
-    def parts(self, firsts: np.ndarray, count: int) -> np.ndarray:
-        """File word index of each part's payload start: (samples, parts)."""
-        offsets = self.records.offset[firsts[:, None] + np.arange(count)] + EVENT_HEADER
-        return offsets // 8
-
-    def take(self, index: np.ndarray) -> np.ndarray:
-        beyond = index >= self.words.size
-        if beyond.any():
-            out = self.words.take(np.minimum(index, self.words.size - 1))
-            out[beyond] = self.tail
-            return out
-        return self.words.take(index)
+    def payloads(self, firsts: np.ndarray, count: int, part_lengths: np.ndarray) -> np.ndarray:
+        """(samples × words) of the payloads whose first records are ``firsts`` (parts of
+        ``part_lengths`` bytes; all but the last a multiple of 8, so the words line up)."""
+        pieces = []
+        for p in range(count):
+            width = -(-int(part_lengths[p]) // 8)
+            starts = (self.records.offset[firsts + p] + EVENT_HEADER) // 8
+            if firsts.size and int(starts.max()) + width > self.words.size:  # a last word past the file's end
+                piece = np.zeros((firsts.size, width), np.uint64)
+                for i, start in enumerate(starts.tolist()):
+                    raw = bytes(self.data[start * 8 : start * 8 + width * 8])
+                    piece[i] = np.frombuffer(raw + bytes(width * 8 - len(raw)), np.uint64)
+            else:
+                piece = np.lib.stride_tricks.sliding_window_view(self.words, width)[starts] if width else \
+                    np.zeros((firsts.size, 0), np.uint64)
+            pieces.append(piece)
+        return pieces[0] if count == 1 else np.concatenate(pieces, axis=1)
 
 
 def _words(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed bytes of ``layout`` as payload words: (byte offsets of the words, masks)."""
+    """The fixed bytes of ``layout`` as payload words: (word indices, masks)."""
     mask = np.zeros(-(-layout.length // 8) * 8, np.uint8)
     for start, end in layout.fixed:
         mask[start:end] = 0xFF
     words = mask.view("<u8")
     used = np.flatnonzero(words)
-    return used * 8, words[used]
-
-
-def _locate(offsets: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(part, word offset within that part) of payload byte offsets (8-aligned)."""
-    part = np.searchsorted(starts, offsets, side="right") - 1
-    return part, (offsets - starts[part]) // 8
+    return used, words[used]
 
 
 def apply(layout: Layout, reader: Reader, firsts: np.ndarray, count: int, part_lengths: np.ndarray,
           template: bytes) -> tuple[np.ndarray, dict]:
     """Which payloads (first records ``firsts``, all of ``count`` parts of ``part_lengths``)
-    have ``layout``'s shape, and their values: (matching mask, {first, second, status})."""
-    starts = np.concatenate([[0], np.cumsum(part_lengths)[:-1]])
+    have ``layout``'s shape, and their values: (matching mask, {first, second, status}), each
+    value array (matching payloads × the layout's values)."""
     if (part_lengths[:-1] % 8).any():
         raise Unreadable(0, "a sample cut into parts that are not multiples of 8 bytes")
-    base = reader.parts(firsts, count)
-    offsets, masks = _words(layout)
+    index, masks = _words(layout)
     padded = template + bytes(-len(template) % 8)
-    expected = np.frombuffer(padded, "<u8")[offsets // 8] & masks
-    part, within = _locate(offsets, starts)
-    match = np.ones(firsts.size, bool)
-    chunk = max(1, (1 << 22) // max(1, offsets.size))
+    expected = np.frombuffer(padded, "<u8")[index] & masks
+    width = -(-layout.length // 8)
+    chunk = max(1, CHUNK_WORDS // max(1, width))
+    match = np.zeros(firsts.size, bool)
+    fields = {
+        "first": (np.asarray(layout.first, np.int64), np.asarray(layout.widths, np.int64), np.asarray(layout.signed)),
+        "second": (np.asarray(layout.second, np.int64), np.asarray(layout.second_width, np.int64), None),
+        "status": (np.asarray(layout.status, np.int64), np.full(len(layout.status), 4, np.int64), None),
+    }
+    values = {name: np.zeros((firsts.size, len(layout.first)), np.int64) for name in fields}
+    done = 0
     for lo in range(0, firsts.size, chunk):
-        hi = min(firsts.size, lo + chunk)
-        got = reader.take(base[lo:hi][:, part] + within) & masks
-        match[lo:hi] = (got == expected).all(axis=1)
-    rows = base[match]
-    values = {}
-    for name, offs, widths in (("first", layout.first, layout.widths), ("second", layout.second, layout.second_width),
-                               ("status", layout.status, [4] * len(layout.status))):
-        values[name] = _values(reader, rows, starts, np.asarray(offs, np.int64), np.asarray(widths, np.int64),
-                               name == "first" and layout.signed)
-    return match, values
+        rows = reader.payloads(firsts[lo : lo + chunk], count, part_lengths)
+        ok = ((rows[:, index] & masks) == expected).all(axis=1)
+        match[lo : lo + chunk] = ok
+        if not ok.all():
+            rows = rows[ok]
+        for name, (offsets, widths, signed) in fields.items():
+            _values(rows, offsets, widths, signed, values[name][done : done + rows.shape[0]])
+        done += rows.shape[0]
+    return match, {name: array[:done] for name, array in values.items()}
 
 
-def _values(reader: Reader, rows: np.ndarray, starts: np.ndarray, offsets: np.ndarray, widths: np.ndarray,
-            signed) -> np.ndarray:
-    """Integers at payload ``offsets`` (``widths`` 4 or 8 bytes; -1: none → 0) of each row."""
-    out = np.zeros((rows.shape[0], offsets.size), np.int64)
+CHUNK_WORDS = 1 << 18
+"""Payload words copied out of the file at a time (2 MiB: the copies stay in cache)."""
+
+
+def _values(rows: np.ndarray, offsets: np.ndarray, widths: np.ndarray, signed: np.ndarray | None,
+            out: np.ndarray) -> None:
+    """Write into ``out`` the integers at payload byte ``offsets`` (``widths`` 4 or 8 bytes;
+    offset -1: none, left 0) of each row of payload words; 4-byte ones zero-extended unless
+    ``signed``."""
     have = offsets >= 0
     if not have.any() or rows.shape[0] == 0:
-        return out
-    offs = offsets[have]
-    word = offs // 8 * 8
-    shift = (offs - word).astype(np.uint64) * np.uint64(8)
-    part, within = _locate(word, starts)
-    low = reader.take(rows[:, part] + within)
-    width = widths[have]
-    spill = (offs - word) + width > 8
-    value = low >> shift
+        return
+    offs, width = offsets[have], widths[have]
+    every = bool(have.all())
+    if (offs % 8 == 0).all() and (width == 8).all():  # the common case: aligned LONGLONGs
+        gathered = rows[:, offs // 8].view(np.int64)
+        if every:
+            out[...] = gathered
+        else:
+            out[:, have] = gathered
+        return
+    word = offs // 8
+    shift = ((offs % 8) * 8).astype(np.uint64)
+    value = rows[:, word] >> shift
+    spill = (offs % 8) + width > 8
     if spill.any():
-        nxt = word[spill] + 8
-        p2, w2 = _locate(nxt, starts)
-        high = reader.take(rows[:, p2] + w2)
-        value[:, spill] |= high << (np.uint64(64) - shift[spill])
+        value[:, spill] |= rows[:, word[spill] + 1] << (np.uint64(64) - shift[spill])
+    result = value.view(np.int64)
     four = width == 4
-    result = value.view(np.int64).copy()
     if four.any():
         small = (value[:, four] & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        if isinstance(signed, list):
-            negative = np.asarray(signed, bool)[have][four]
+        if signed is not None:
+            negative = signed[have][four]
             small = np.where(negative & (small >= 1 << 31), small - (1 << 32), small)
         result[:, four] = small
     out[:, have] = result
-    return out
 
 
 def decode(data, records: Records, samples: Payloads, entries: list[Entry], columns: Columns,
@@ -388,23 +403,52 @@ def decode(data, records: Records, samples: Payloads, entries: list[Entry], colu
 
 
 def _assemble(n: int, width: int, blocks: list) -> Raw:
+    """The raw arrays (samples × columns) from the decoded blocks; a log of one shape (one block
+    of every sample and column) is used as decoded, without a copy."""
+    everything = np.arange(n)
+    if len(blocks) == 1:
+        rows, cols, values, layout = blocks[0]
+        if rows.size == n and len(cols) == width and (np.asarray(cols) == np.arange(width)).all() \
+                and (rows == everything).all():
+            return _raw(values["first"], values["second"], np.ones((n, width), bool), [(slice(None), slice(None),
+                        values, layout, np.asarray(cols))], n, width)
     first = np.zeros((n, width), np.int64)
     second = np.zeros((n, width), np.int64)
-    status = np.zeros((n, width), np.int64)
     present = np.zeros((n, width), bool)
-    forced: dict[str, np.ndarray] = {}
+    placed = []
     for rows, cols, values, layout in blocks:
         cols = np.asarray(cols, np.int64)
-        grid = np.ix_(rows, cols)
+        whole = rows.size == n and (rows == everything).all()
+        run = cols.size and cols[-1] - cols[0] + 1 == cols.size and (np.diff(cols) == 1).all()
+        cut = slice(int(cols[0]), int(cols[-1]) + 1) if run else cols
+        grid = (slice(None), cut) if whole else np.ix_(rows, cols)
         first[grid] = values["first"]
         second[grid] = values["second"]
-        status[grid] = values["status"]
         present[grid] = True
+        placed.append((slice(None) if whole else rows, cut, values, layout, cols))
+    return _raw(first, second, present, placed, n, width)
+
+
+def _raw(first, second, present, placed, n: int, width: int) -> Raw:
+    """:class:`Raw` with the statuses and the layouts' blanks applied."""
+    valid = present.copy()
+    bad_status = np.zeros((n, width), bool)
+    codes: set[int] = set()
+    forced: dict[str, np.ndarray] = {}
+    for rows, cut, values, layout, cols in placed:
+        with_status = np.asarray(layout.status, np.int64) >= 0
+        if with_status.any():
+            status = values["status"][:, with_status]
+            fine = (status == 0) | (status == 1)
+            if not fine.all():
+                where = (rows, cols[with_status]) if isinstance(rows, slice) else np.ix_(rows, cols[with_status])
+                valid[where] &= fine
+                bad_status[where] |= ~fine
+                codes.update(int(c) & 0xFFFFFFFF for c in np.unique(status[~fine]))
         for position, reason in layout.blank.items():
             mask = forced.setdefault(reason, np.zeros((n, width), bool))
             mask[rows, cols[position]] = True
-    valid = present & (status == 0)
     for mask in forced.values():
         valid &= ~mask
-    return Raw(first=first, second=second, valid=valid, status=np.where(present, status, 0), present=present,
+    return Raw(first=first, second=second, valid=valid, bad_status=bad_status, codes=codes, present=present,
                forced=forced)
