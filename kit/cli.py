@@ -1,22 +1,23 @@
-"""Command line: ``python -m kit info|convert|sample …``.
+"""Command line: ``python -m kit`` (or ``hvlm-kit``) — Hyper-V live-migration tests from perfmon logs.
 
-* ``info [FILE...]`` — hosts, objects, counters, time range (UTC and local), interval and quality
-  warnings; ``--json`` prints the same as JSON for scripts.
+* ``report [FILE...]`` — every chart (PNG, SVG) plus ``report.html`` (opens offline) and
+  ``report.json``.
 * ``analyze [FILE...]`` — every live migration: duration, bytes, throughput statistics, NICs,
   cores and findings; ``--json`` prints the report (schema: README, "Report contract").
-* ``report [FILE...] --out DIR`` — every chart (PNG, SVG) plus ``report.html`` (opens offline) and
-  ``report.json``.
-
-With no FILE, ``info``, ``analyze`` and ``report`` run on the bundled sample test.
+* ``info [FILE...]`` — hosts, objects, counters, time range (UTC and local), interval and quality
+  warnings; ``--json`` prints the same as JSON for scripts.
 * ``convert FILE... --to parquet|csv`` — writes the tidy (long) form: one row per time and counter.
+* ``recipe [--hosts A,B] [--transport T]`` — the Windows commands that capture what the kit reads best.
 * ``sample [DIR]`` — regenerates the bundled sample tests from the seeded generator.
-"""
 
+With no FILE, ``report``, ``analyze`` and ``info`` run on the bundled sample test.
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -24,10 +25,11 @@ from pathlib import Path
 
 import polars as pl
 
+from kit import vocabulary as v
 from kit.analysis.analyze import MTU_RANGE, TRANSPORTS, analyze, check_windows
 from kit.analysis.results import READ_UNITS, SIDE_INPUTS, Analysis, Migration, gbps
 from kit.analysis.throughput import DIP_FRACTION
-from kit.contract import capture_dict, iso, to_dict
+from kit.contract import capture_dict, iso, kit_version, to_dict
 from kit.errors import KitError, OptionError
 from kit.inputs.capture import Capture
 from kit.io import load
@@ -40,6 +42,30 @@ from kit.io.side.topology import read_topology
 from kit.sample import sample_test
 
 TIDY_COLUMNS = ("time", "host", "object", "parent", "instance", "index", "counter", "object_en", "counter_en", "value")
+
+
+DESCRIPTION = (
+    "Analyse Hyper-V live-migration tests from Windows perfmon logs: how long each migration took, how fast "
+    "and steadily it moved, which NICs and cores carried it, and the VM's blackout. With no FILE, report, "
+    "analyze and info run on the bundled sample test."
+)
+EXAMPLES = """examples:
+  {prog} report                              charts + offline HTML report of the bundled sample
+  {prog} report HV01.csv HV02.csv --out run1  the same for your two hosts' logs
+  {prog} analyze logs/ --vm-memory-gb 16      every migration found in a folder of logs
+  {prog} analyze logs/ --json > run1.json     the JSON report (README, "Report contract")
+  {prog} report logs/ --window 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z
+                                             measure a window when no migration is found
+  {prog} info HV01.csv                        what a log holds, and its quality warnings
+  {prog} recipe --hosts HV01,HV02 --transport smb
+                                             the Windows commands that capture all the kit reads
+"""
+
+
+def _prog() -> str:
+    """How the user called us: ``hvlm-kit`` (the installed script) or ``python -m kit``."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m kit" if name in ("", "__main__.py", "-c") or name.endswith(".py") else name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,7 +235,11 @@ def _writing(what: str, flag: str, path: Path, write: Callable[[], object]) -> o
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m kit", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=_prog(), description=DESCRIPTION, epilog=EXAMPLES.format(prog=_prog()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s (hvlm-kit) {kit_version()}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def loading(p: argparse.ArgumentParser, *, required: bool = True) -> None:
@@ -235,6 +265,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--ping-interval", type=_above_zero, metavar="S",
                        help="probe interval [s] (default: inferred, else 1)")
 
+    def window(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--window", action="append", metavar="START/END", type=_window,
+                       help="a migration window in ISO 8601 UTC, e.g. 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z "
+                       "(repeatable; replaces detection)")
+
     info = sub.add_parser("info", help="what a capture holds")
     loading(info, required=False)
     info.add_argument("--json", action="store_true", help="print JSON")
@@ -247,9 +282,7 @@ def _parser() -> argparse.ArgumentParser:
     analyze_.add_argument("--mtu", type=_mtu, help="MTU of the migration NICs [bytes] (default: inferred)")
     analyze_.add_argument("--transport", choices=TRANSPORTS,
                           help="live-migration performance option (default: from the counters)")
-    analyze_.add_argument("--window", action="append", metavar="START/END", type=_window,
-                          help="a migration window in ISO 8601 UTC, e.g. 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z "
-                          "(repeatable; replaces detection)")
+    window(analyze_)
     analyze_.add_argument("--bin-width-gbps", type=_above_zero, help="histogram bin width [Gbit/s]")
     analyze_.add_argument("--dip-fraction", type=_fraction, default=DIP_FRACTION,
                           help="dip threshold as a share of the plateau (default %(default)s)")
@@ -264,6 +297,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="chart file formats (repeatable; default png and svg)")
     report.add_argument("--vm-memory-gb", type=_above_zero, help="VM memory [GB], for the memory-transfer rate")
     report.add_argument("--mtu", type=_mtu, help="MTU of the migration NICs [bytes] (default: inferred)")
+    window(report)
     side_inputs(report)
     report.set_defaults(run=_report)
 
@@ -272,6 +306,17 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--to", choices=("parquet", "csv"), required=True)
     convert.add_argument("--out", type=_file, help="output file (default: beside the first input, if a file)")
     convert.set_defaults(run=_convert)
+
+    recipe = sub.add_parser("recipe", help="print the Windows commands that capture what the kit reads best",
+                            description=RECIPE_DESCRIPTION)
+    recipe.add_argument("--hosts", type=_hosts, default=("HV01", "HV02"), metavar="A,B",
+                        help="the source and destination hosts (default HV01,HV02)")
+    recipe.add_argument("--transport", choices=TRANSPORTS, default="smb",
+                        help="live-migration performance option: adds the RDMA / SMB Direct counters for smb and "
+                        "smb-direct (default %(default)s)")
+    recipe.add_argument("--vm", default="VM01", help="the VM to ping during the migration (default %(default)s)")
+    recipe.add_argument("--folder", default=r"C:\PerfLogs\hvlm", help=r"where each host writes (default %(default)s)")
+    recipe.set_defaults(run=_recipe)
 
     sample = sub.add_parser("sample", help="regenerate the bundled sample tests")
     sample.add_argument("directory", nargs="?", type=_folder, default=Path("data"),
@@ -390,7 +435,10 @@ def _report(args: argparse.Namespace) -> int:
             f"the report needs the viz extra ({exc.name} is not installed)",
             hint='python3 -m pip install "hvlm-kit[viz]"',
         ) from None
-    result = analyze(_load(args), vm_memory_gb=args.vm_memory_gb, mtu=args.mtu, **_sides(args))
+    capture = _load(args)
+    if args.window:
+        check_windows(capture, args.window, option="--window")
+    result = analyze(capture, windows=args.window, vm_memory_gb=args.vm_memory_gb, mtu=args.mtu, **_sides(args))
     formats = tuple(args.format or ("png", "svg"))
     written = _writing("the report", "--out", args.out, lambda: write_report(result, args.out, formats=formats))
     print(describe_analysis(result))
@@ -416,7 +464,9 @@ def describe_analysis(result: Analysis) -> str:
         body = (
             f"no live migration found in {hosts} ({iso(result.capture.start)} → {iso(result.capture.end)}):\n"
             "  no Hyper-V VM Live Migration instance, and no NIC traffic burst above the idle baseline.\n"
-            "  Give the window with --window START/END if you know it."
+            "  Give the window with --window START/END (analyze and report) if you know it, or mark it by\n"
+            "  dragging across the throughput chart in notebook 01 (widgets.Explorer). To capture the\n"
+            "  live-migration counters next time: python -m kit recipe"
         )
     else:
         body = "\n\n".join(_describe_migration(m) for m in result.migrations)
@@ -524,6 +574,126 @@ def _g(value: float | None) -> str:
 
 def _pct(value: float | None) -> str:
     return "?" if value is None else f"{100 * value:.1f} %"
+
+
+# ---------------------------------------------------------------------------------------------
+# The capture recipe (issue 15 §12). Every command's syntax is Microsoft's, from these pages:
+#   logman create counter: https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/logman-create-counter
+#     (-f bin, -si, -cf "file listing the performance counters, one per line", -o; a doubled hyphen
+#      negates an option: --v writes no version suffix into the file name)
+#   logman start / stop: https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/logman-start-stop
+#   relog: https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/relog (-f csv -o)
+#   wevtutil: https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/wevtutil
+#     (qe <log> /f:xml: the events as XML, one after the other, no root element)
+#   ConvertTo-Json: https://learn.microsoft.com/en-us/powershell/module/microsoft.powershell.utility/convertto-json?view=powershell-5.1
+#   Get-NetAdapter, Get-NetAdapterRdma, Get-NetAdapterRss: https://learn.microsoft.com/en-us/powershell/module/netadapter/
+#   Get-SmbMultichannelConnection -IncludeNotSelected: https://learn.microsoft.com/en-us/powershell/module/smbshare/get-smbmultichannelconnection
+#   Get-VMHost, Get-VMMigrationNetwork: https://learn.microsoft.com/en-us/powershell/module/hyper-v/
+#   Get-ClusterNetwork, Get-ClusterParameter: https://learn.microsoft.com/en-us/powershell/module/failoverclusters/
+#   Tee-Object (Windows PowerShell 5.1 writes Unicode, UTF-16 LE):
+#     https://learn.microsoft.com/en-us/powershell/module/microsoft.powershell.utility/tee-object?view=powershell-5.1
+# The property lists are those kit.inputs.topology.TABLES reads; the counters come from kit.vocabulary.
+
+RECIPE_DESCRIPTION = (
+    "Print the Windows commands that capture a live-migration test the way the kit reads it best: "
+    "a binary (BLG) counter log on each host at a 1 s interval (so instances that appear mid-log, such as a "
+    "migrating VM's, are kept: CSV logging fixes its instance list at start), relog to CSV, the Hyper-V event "
+    "logs, the hosts' network topology as JSON and a timestamped ping of the VM."
+)
+EVENT_LOGS = {"vmms": "Microsoft-Windows-Hyper-V-VMMS-Admin", "worker": "Microsoft-Windows-Hyper-V-Worker-Admin"}
+"""Event logs exported per host: file suffix → log name."""
+TOPOLOGY_EXPORTS = {
+    "adapters": ("Get-NetAdapter", ("Name", "InterfaceDescription", "ifIndex", "Status", "MacAddress", "LinkSpeed",
+                                    "MtuSize", "Speed")),
+    "rdma": ("Get-NetAdapterRdma", ("Name", "InterfaceDescription", "Enabled")),
+    "rss": ("Get-NetAdapterRss", ("Name", "InterfaceDescription", "Enabled", "NumberOfReceiveQueues", "Profile",
+                                  "BaseProcessorGroup", "BaseProcessorNumber", "MaxProcessorGroup", "MaxProcessorNumber",
+                                  "MaxProcessors", "NumaNode")),
+    "smb-multichannel": ("Get-SmbMultichannelConnection -IncludeNotSelected", (
+        "ServerName", "ClientInterfaceIndex", "ServerInterfaceIndex", "ClientIpAddress", "ServerIpAddress",
+        "ClientInterfaceFriendlyName", "Selected", "ClientRSSCapable", "ServerRSSCapable", "ClientRdmaCapable",
+        "ServerRdmaCapable", "ClientLinkSpeed", "ServerLinkSpeed", "MaxChannels", "CurrentChannels", "Failed",
+        "FailureCount")),
+    "vmhost": ("Get-VMHost", ("ComputerName", "VirtualMachineMigrationEnabled", "UseAnyNetworkForMigration",
+                              "VirtualMachineMigrationPerformanceOption", "VirtualMachineMigrationAuthenticationType",
+                              "MaximumVirtualMachineMigrations", "MaximumStorageMigrations")),
+    "migration-networks": ("Get-VMMigrationNetwork", ("Subnet", "Priority")),
+    "cluster-networks": ("Get-ClusterNetwork", ("Name", "Id", "Role", "Address", "AddressMask", "Metric", "AutoMetric",
+                                                "State")),
+}
+"""Topology exports per host: file name → (PowerShell command, the properties the kit reads)."""
+CLUSTER_ONLY = ("cluster-networks",)
+
+
+def recipe_counters(transport: str) -> list[str]:
+    """The counter paths (any host, every instance) the analyses read, from :mod:`kit.vocabulary`;
+    the RDMA and SMB Direct objects for the SMB transports."""
+    paths = [rf"\{v.NETWORK_INTERFACE}(*)\{c}" for c in (v.BYTES_SENT, v.BYTES_RECEIVED, v.PACKETS_SENT,
+                                                         v.PACKETS_RECEIVED, v.CURRENT_BANDWIDTH)]
+    if transport in ("smb", "smb-direct"):
+        paths += [rf"\{v.RDMA_ACTIVITY}(*)\{c}" for c in (v.RDMA_INBOUND, v.RDMA_OUTBOUND)]
+        paths.append(rf"\{v.SMB_DIRECT_CONNECTION}(*)\*")
+    paths += [rf"\{v.PER_PROCESSOR_NIC}(*)\{c}" for c in (v.RECEIVED_PACKETS, v.DPCS_QUEUED)]
+    paths += [rf"\{v.PROCESSOR_INFORMATION}(*)\{c}" for c in (v.DPC_TIME, v.INTERRUPT_TIME, v.PROCESSOR_TIME)]
+    paths += [rf"\{o}(*)\{v.TOTAL_RUN_TIME}" for o in (v.ROOT_VIRTUAL_PROCESSOR, v.LOGICAL_PROCESSOR)]
+    paths.append(rf"\{v.VIRTUAL_NETWORK_ADAPTER}(*)\{v.VNIC_BYTES}")
+    paths += [rf"\{v.LIVE_MIGRATION}(*)\{c}" for c in v.LIVE_MIGRATION_COUNTERS]
+    return paths
+
+
+def recipe(*, hosts: tuple[str, ...] = ("HV01", "HV02"), transport: str = "smb", vm: str = "VM01",
+           folder: str = r"C:\PerfLogs\hvlm") -> str:
+    """The capture recipe as text: what to run on each host before, during and after the test."""
+    counters = "\n".join(recipe_counters(transport))
+    lines = [
+        f"# Capture recipe for a live-migration test between {' and '.join(hosts)} ({transport}).",
+        "# Run each block in an elevated Windows PowerShell 5.1 session on the host it names.",
+        "# Syntax: Microsoft's documentation of logman, relog, wevtutil and the cmdlets (cited in kit/cli.py).",
+        "",
+    ]
+    for host in hosts:
+        lines += [
+            f"# === {host}: before the test ===",
+            f"New-Item -ItemType Directory -Force -Path {folder}\\topology\\{host} | Out-Null",
+            f"@'\n{counters}\n'@ | Set-Content -Path {folder}\\counters.txt -Encoding ASCII",
+            f"logman create counter hvlm -f bin -si 00:00:01 -cf {folder}\\counters.txt -o {folder}\\{host}.blg --v",
+            "logman start hvlm",
+            "",
+        ]
+    lines += [
+        f"# === on a client, during the migration: a timestamped ping of {vm} (stop with Ctrl+C) ===",
+        f'ping -t {vm} | ForEach-Object {{ "{{0}} - {{1}}" -f (Get-Date), $_ }} | Tee-Object -FilePath ping.txt',
+        "",
+    ]
+    for host in hosts:
+        lines += [f"# === {host}: after the test ===", "logman stop hvlm",
+                  f"relog {folder}\\{host}.blg -f csv -o {folder}\\{host}.csv"]
+        lines += [f"wevtutil qe {log} /f:xml > {folder}\\{host}-{suffix}.xml" for suffix, log in EVENT_LOGS.items()]
+        for name, (command, properties) in TOPOLOGY_EXPORTS.items():
+            note = "  # on a failover cluster only" if name in CLUSTER_ONLY else ""
+            lines.append(f"{command} | Select-Object {', '.join(properties)} | ConvertTo-Json | "
+                         f"Set-Content -Path {folder}\\topology\\{host}\\{name}.json -Encoding UTF8{note}")
+        lines.append("")
+    lines += [
+        "# === then, with every host's folder copied to one place ===",
+        f"python -m kit report {' '.join(f'{h}.csv' for h in hosts)} --topology topology "
+        f"--events {' '.join(f'{h}-{s}.xml' for h in hosts for s in EVENT_LOGS)} "
+        "--pings ping.txt --utc-offset <the client's UTC offset, e.g. +01:00>",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _hosts(text: str) -> tuple[str, ...]:
+    """``A,B``: host names, comma-separated."""
+    hosts = tuple(h.strip() for h in text.split(",") if h.strip())
+    if not hosts or any(not h.replace("-", "").replace("_", "").replace(".", "").isalnum() for h in hosts):
+        raise argparse.ArgumentTypeError(f"'{text}' is not host names separated by commas (e.g. HV01,HV02)")
+    return hosts
+
+
+def _recipe(args: argparse.Namespace) -> int:
+    print(recipe(hosts=args.hosts, transport=args.transport, vm=args.vm, folder=args.folder), end="")
+    return 0
 
 
 def _sample(args: argparse.Namespace) -> int:

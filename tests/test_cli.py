@@ -1,9 +1,11 @@
 import json
 import re
+import sys
 
 import polars as pl
 import pytest
 
+import kit
 from kit.cli import main
 from kit.sample import sample_dir, sample_test
 from tests.conftest import pdh_text
@@ -286,3 +288,149 @@ def test_a_file_the_system_refuses_ends_in_one_error_line(monkeypatch, capsys):
     monkeypatch.setattr("kit.cli.read_topology", refuse)
     err = fails(["analyze", str(SAMPLE), "--quiet", "--topology", "topology.json"], capsys)
     assert err == "error: topology.json: Permission denied\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 15 §11, §12: the command line's help, version, --window on report; the capture recipe
+
+
+def test_help_version_and_examples(capsys):
+    assert main(["--version"]) == 0
+    assert re.search(r"\(hvlm-kit\) \d+\.\d+", capsys.readouterr().out)
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "live-migration tests from Windows perfmon logs" in text and "examples:" in text
+    for command in ("report", "analyze", "info", "recipe", "--window"):
+        assert command in text
+
+
+def test_prog_is_what_the_user_typed(monkeypatch):
+    from kit import cli
+
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/hvlm-kit"])
+    assert cli._prog() == "hvlm-kit"
+    monkeypatch.setattr(sys, "argv", ["/work/kit/__main__.py"])
+    assert cli._prog() == "python -m kit"
+
+
+def test_report_takes_a_window_and_says_what_to_do_without_one(tmp_path, capsys):
+    window = "2025-02-11T13:05:40Z/2025-02-11T13:06:05Z"
+    assert main(["report", str(SAMPLE), "--quiet", "--window", window, "--format", "json", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["migrations"][0]["method"] == "given" and report["migrations"][0]["start"] == "2025-02-11T13:05:40.000Z"
+    capsys.readouterr()
+    rows = [["02/11/2025 14:00:00.000", "1"], ["02/11/2025 14:00:01.000", "1"], ["02/11/2025 14:00:02.000", "1"]]
+    idle = tmp_path / "idle.csv"
+    idle.write_text(pdh_text("(PDH-CSV 4.0) (W. Europe Standard Time)(-60)", [A], rows))
+    assert main(["analyze", str(idle), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "no live migration found" in out and "--window START/END (analyze and report)" in out
+    assert "python -m kit recipe" in out
+
+
+def test_analyze_and_report_without_file_use_the_sample(capsys, tmp_path):
+    assert main(["analyze", "--quiet"]) == 0
+    assert "Migration 1: SQL-VM01" in capsys.readouterr().out
+    assert main(["report", "--quiet", "--format", "json", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "report.json").is_file()
+
+
+def ps51_json(rows: list[dict]) -> bytes:
+    """ConvertTo-Json of Windows PowerShell 5.1 (4-space indents, two spaces after the colon; one
+    object alone, several as an array) written by Set-Content -Encoding UTF8 (a BOM, CRLF)."""
+    def value(v):
+        return json.dumps(v)
+
+    def obj(row, pad):
+        inner = ",\r\n".join(f'{pad}    "{k}":  {value(x)}' for k, x in row.items())
+        return f"{pad}{{\r\n{inner}\r\n{pad}}}"
+
+    text = obj(rows[0], "") if len(rows) == 1 else "[\r\n" + ",\r\n".join(obj(r, "    ") for r in rows) + "\r\n]"
+    return b"\xef\xbb\xbf" + (text + "\r\n").encode("utf-8")
+
+
+TOPOLOGY_VALUES = {
+    "Name": ["SLOT 6 Port 1", "SLOT 6 Port 2"], "InterfaceDescription": ["Intel(R) Ethernet Controller X710 for 10GbE SFP+",
+                                                                       "Intel(R) Ethernet Controller X710 for 10GbE SFP+ #2"],
+    "ifIndex": [4, 6], "Status": ["Up", "Up"], "MacAddress": ["24-8A-07-0B-00-01", "24-8A-07-0B-00-02"],
+    "LinkSpeed": ["10 Gbps", "10 Gbps"], "MtuSize": [9014, 9014], "Speed": [10000000000, 10000000000], "Enabled": [True, True],
+    "NumberOfReceiveQueues": [8, 8], "Profile": [4, 4], "BaseProcessorGroup": [0, 0], "BaseProcessorNumber": [2, 10],
+    "MaxProcessorGroup": [0, 0], "MaxProcessorNumber": [8, 16], "MaxProcessors": [4, 4], "NumaNode": [0, 0],
+    "ServerName": ["HV02", "HV02"], "ClientInterfaceIndex": [4, 6], "ServerInterfaceIndex": [5, 7],
+    "ClientIpAddress": ["10.10.1.1", "10.10.2.1"], "ServerIpAddress": ["10.10.1.2", "10.10.2.2"],
+    "ClientInterfaceFriendlyName": ["SLOT 6 Port 1", "SLOT 6 Port 2"], "Selected": [True, True],
+    "ClientRSSCapable": [True, True], "ServerRSSCapable": [True, True], "ClientRdmaCapable": [False, False],
+    "ServerRdmaCapable": [False, False], "ClientLinkSpeed": [10000000000, 10000000000],
+    "ServerLinkSpeed": [10000000000, 10000000000], "MaxChannels": [4, 4], "CurrentChannels": [4, 4],
+    "Failed": [False, False], "FailureCount": [0, 0], "ComputerName": ["HV01"], "VirtualMachineMigrationEnabled": [True],
+    "UseAnyNetworkForMigration": [False], "VirtualMachineMigrationPerformanceOption": [2],
+    "VirtualMachineMigrationAuthenticationType": [1], "MaximumVirtualMachineMigrations": [2],
+    "MaximumStorageMigrations": [2], "Subnet": ["10.10.1.0/24"], "Priority": [0],
+    "Id": ["0b6e5a6d-3c54-4d0e-9d4c-0c2f6b1c2a11", "5f1c9d2e-8a7b-4c3d-9e0f-1a2b3c4d5e6f"], "Role": [1, 3],
+    "Address": ["10.10.1.0", "10.10.2.0"], "AddressMask": ["255.255.255.0", "255.255.255.0"], "Metric": [39840, 39841],
+    "AutoMetric": [True, True], "State": [3, 3],
+}
+"""Plausible values of each exported property (one or two objects)."""
+
+
+def test_recipe_prints_the_commands_and_its_files_load(tmp_path, capsys):
+    """Issue 15 §12: every command the recipe prints writes a file in a form the kit's loaders read:
+    relog's CSV with the recipe's counters, wevtutil's XML, ConvertTo-Json topology, the Tee-Object
+    ping log (each made here exactly as those commands write them)."""
+    from kit import cli
+
+    assert main(["recipe", "--hosts", "HV01,HV02", "--transport", "smb", "--vm", "SQL-VM01"]) == 0
+    text = capsys.readouterr().out
+    for host in ("HV01", "HV02"):
+        assert f"logman create counter hvlm -f bin -si 00:00:01 -cf C:\\PerfLogs\\hvlm\\counters.txt -o C:\\PerfLogs\\hvlm\\{host}.blg" in text
+        assert f"relog C:\\PerfLogs\\hvlm\\{host}.blg -f csv -o C:\\PerfLogs\\hvlm\\{host}.csv" in text
+        assert f"wevtutil qe Microsoft-Windows-Hyper-V-VMMS-Admin /f:xml > C:\\PerfLogs\\hvlm\\{host}-vmms.xml" in text
+    assert "Get-SmbMultichannelConnection -IncludeNotSelected | Select-Object" in text and "ping -t SQL-VM01" in text
+    counters = text.split("@'\n", 1)[1].split("\n'@", 1)[0].splitlines()
+    assert counters == cli.recipe_counters("smb") and len(counters) == 16 + 33  # 33 live-migration counters
+    assert cli.recipe_counters("tcp") == [c for c in counters if "RDMA" not in c and "SMB Direct" not in c]
+
+    # relog -f csv: the recipe's counters with real instances, in relog's CSV form
+    instances = {"Network Interface": "Intel[R] Ethernet Controller X710 for 10GbE SFP+", "RDMA Activity": "Intel(R) Ethernet Controller X710 for 10GbE SFP+",
+                 "SMB Direct Connection": "10.10.1.1:445", "Per Processor Network Interface Card Activity": "0, Intel(R) Ethernet Controller X710 for 10GbE SFP+",
+                 "Processor Information": "0,1", "Hyper-V Hypervisor Root Virtual Processor": "Root VP 1",
+                 "Hyper-V Hypervisor Logical Processor": "LP 1", "Hyper-V Virtual Network Adapter": "SQL-VM01_Network Adapter_1",
+                 "Hyper-V VM Live Migration": "SQL-VM01:VM Live Migration"}
+    paths = [re.sub(r"\(\*\)", f"({instances[c.split('(')[0][1:]]})", rf"\\HV01{c}").replace(r"\*", r"\Bytes Sent/sec")
+             for c in counters]
+    rows = [[f"02/11/2025 14:05:{s:02d}.000", *(["1"] * len(paths))] for s in range(3)]
+    (tmp_path / "HV01.csv").write_text(pdh_text("(PDH-CSV 4.0) (W. Europe Standard Time)(-60)", paths, rows), encoding="utf-8")
+    capture = kit.load(tmp_path / "HV01.csv", counters=counters)
+    assert capture.catalog.height == len(counters) and not [w for w in capture.warnings if w.code == "not-selected"]
+
+    # wevtutil qe <log> /f:xml > file: events back to back, no root; PowerShell 5.1's > writes UTF-16 LE
+    event = ('<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Hyper-V-VMMS" '
+             'Guid="{6066F867-7CA1-4418-85FD-36E3F9C0600C}"/><EventID>20415</EventID><Version>0</Version><Level>4</Level>'
+             '<Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime="2025-02-11T13:06:01.0306850Z"/>'
+             '<EventRecordID>52262</EventRecordID><Correlation/><Execution ProcessID="3012" ThreadID="5400"/><Channel>Microsoft-Windows-Hyper-V-VMMS-Admin</Channel>'
+             '<Computer>HV01.contoso.local</Computer><Security UserID="S-1-5-18"/></System><UserData><VmlEventLog xmlns="http://www.microsoft.com/Windows/Virtualization/Events">'
+             '<VmName>SQL-VM01</VmName><VmId>2D4C1B6E-7B5A-4E0F-9C1D-3A2B4C5D6E7F</VmId><Parameter0>0.4</Parameter0></VmlEventLog></UserData></Event>')
+    (tmp_path / "HV01-vmms.xml").write_bytes(b"\xff\xfe" + (event + "\r\n").encode("utf-16-le"))
+    events = kit.read_events(tmp_path / "HV01-vmms.xml")
+    assert events.blackouts().height == 1 and not events.warnings
+
+    # ConvertTo-Json | Set-Content -Encoding UTF8, one file per export, per-host folder
+    folder = tmp_path / "topology" / "HV01"
+    folder.mkdir(parents=True)
+    for name, (_, properties) in cli.TOPOLOGY_EXPORTS.items():
+        count = min(len(TOPOLOGY_VALUES[p]) for p in properties)
+        rows = [{p: TOPOLOGY_VALUES[p][k] for p in properties} for k in range(count)]
+        (folder / f"{name}.json").write_bytes(ps51_json(rows))
+        assert f"\\topology\\HV01\\{name}.json" in text
+    topology = kit.read_topology(tmp_path / "topology")
+    for kind in ("adapters", "rdma", "rss", "smb_connections", "vmhost", "migration_networks", "cluster_networks"):
+        assert getattr(topology, kind).height > 0, kind
+    assert topology.vmhost["performance_option"].to_list() == ["SMB"]
+
+    # ping -t | ForEach-Object {"{0} - {1}" -f (Get-Date), $_} | Tee-Object: UTF-16 LE, local times
+    lines = ["", "Pinging SQL-VM01 [10.20.0.15] with 32 bytes of data:",
+             *("Reply from 10.20.0.15: bytes=32 time<1ms TTL=128" for _ in range(3)), "Request timed out."]
+    log = "".join(f"2/11/2025 2:05:{18 + k:02d} PM - {line}\r\n" for k, line in enumerate(lines))
+    (tmp_path / "ping.txt").write_bytes(b"\xff\xfe" + log.encode("utf-16-le"))
+    pings = kit.read_pings(tmp_path / "ping.txt", utc_offset="+01:00")
+    assert pings.table.height == 4 and str(pings.table["time"][0]).startswith("2025-02-11 13:05:20")
