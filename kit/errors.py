@@ -101,3 +101,8 @@ class InputNotFoundError(KitError, FileNotFoundError):
 
 class FileAccessError(KitError, OSError):
     """A file exists but cannot be opened or read (permissions, a lock, a device)."""
+
+
+class DatasetError(KitError):
+    """A fleet dataset folder is missing, is not a fleet dataset, is of another layout version,
+    or cannot be written (:mod:`kit.fleet`)."""

@@ -1,5 +1,5 @@
 """The package's layers: data flows one way (files → readers → inputs → analyses → typed results →
-JSON, charts, notebooks, command line), so no module imports a layer above its own, no analysis
+JSON, the fleet dataset, charts, notebooks, command line), so no module imports a layer above its own, no analysis
 imports a reader or a chart library, and the core runs without the viz and notebook extras."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ LAYERS = (
     ("kit.io",),
     ("kit.analysis",),
     ("kit.contract", "kit.sample"),
+    ("kit.fleet",),
     ("kit.viz",),
     ("kit.cli", "kit.__main__", "kit"),
 )
@@ -97,4 +98,4 @@ def test_the_core_imports_without_the_extras():
 
 
 def test_layer_of_a_module():
-    assert layer("kit.io.perfmon.cache") == 2 and layer("kit.analysis.results") == 3 and layer("kit") == 6
+    assert layer("kit.io.perfmon.cache") == 2 and layer("kit.analysis.results") == 3 and layer("kit") == 7
