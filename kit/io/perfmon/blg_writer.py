@@ -191,9 +191,9 @@ class _Buffers:
 
 def write(path: Path, counters: list[Counter], times: np.ndarray, values: list[Values], *,
           zone: ZoneInfo = ZoneInfo(), pointer_size: int = 8, perf_freq: int = 2_630_633,
-          chunk: int = 512) -> Path:
+          chunk: int = 512, session: uuid.UUID | None = None) -> Path:
     """Write a .blg of ``counters`` sampled at local FILETIMEs ``times`` with raw ``values``."""
-    session = uuid.uuid5(uuid.NAMESPACE_URL, str(path))
+    session = session or uuid.uuid5(uuid.NAMESPACE_URL, str(path))
     sid = session.bytes_le
     wide = pointer_size == 8
     n = len(times)
