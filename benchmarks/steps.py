@@ -282,10 +282,20 @@ def ps_one(cfg: dict, t: Timer) -> None:
     t.info |= {"shape": list(capture.data.shape), "file_bytes": os.path.getsize(cfg["powershell"])}
 
 
+def blg_kit(cfg: dict, t: Timer) -> None:
+    """kit.load of the same capture as a binary perfmon log (.blg, benchmarks/blg.py), cache off."""
+    import kit
+
+    capture = t.run("load", kit.load, cfg["blg"], cache_results=False, progress=False)
+    t.info["shape"] = list(capture.data.shape)
+    t.info["warnings"] = sorted({w.code for w in capture.warnings})
+    t.info["file_bytes"] = Path(cfg["blg"]).stat().st_size
+
+
 STEPS = {f.__name__: f for f in [
     floor_csv, pandas_c, pandas_arrow, kit_cold, kit_first, prepare_cache, floor_parquet, kit_warm,
     cache50_kit, cache50_floor, csv50_floor, csv50_kit, kit_cp1252, kit_utf16, analyses, charts,
-    ps_floor, ps_kit, ps_one,
+    ps_floor, ps_kit, ps_one, blg_kit,
 ]}
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import user_steps  # noqa: E402 - the report, command line and widget steps (issue 16 §3, §4)
@@ -296,7 +306,7 @@ STEPS |= {f.__name__: f for f in user_steps.STEPS}
 CSV_READERS = {
     "floor_csv": "csv", "pandas_c": "csv", "pandas_arrow": "csv", "kit_cold": "csv", "kit_first": "csv",
     "csv50_floor": "csv", "csv50_kit": "csv", "kit_cp1252": "cp1252", "kit_utf16": "utf16",
-    "ps_floor": "powershell", "ps_kit": "powershell", "ps_one": "powershell",
+    "ps_floor": "powershell", "ps_kit": "powershell", "ps_one": "powershell", "blg_kit": "blg",
 }
 """Steps that parse a text file, and which one (a key of the config)."""
 

@@ -122,8 +122,6 @@ class Raw:
     """True where the sample holds the column with another status."""
     codes: set[int]
     """The other statuses found."""
-    present: np.ndarray
-    """True where the sample holds the column (whatever its status)."""
     forced: dict[str, np.ndarray]
     """Masks of values left blank by a layout, by reason."""
 
@@ -412,26 +410,33 @@ def _assemble(n: int, width: int, blocks: list) -> Raw:
                 and (rows == everything).all():
             return _raw(values["first"], values["second"], np.ones((n, width), bool), [(slice(None), slice(None),
                         values, layout, np.asarray(cols))], n, width)
-    first = np.zeros((n, width), np.int64)
-    second = np.zeros((n, width), np.int64)
+    first = np.empty((n, width), np.int64)  # where no sample holds a column, its raw values are never read
+    second = np.empty((n, width), np.int64)
     present = np.zeros((n, width), bool)
     placed = []
     for rows, cols, values, layout in blocks:
         cols = np.asarray(cols, np.int64)
-        whole = rows.size == n and (rows == everything).all()
-        run = cols.size and cols[-1] - cols[0] + 1 == cols.size and (np.diff(cols) == 1).all()
-        cut = slice(int(cols[0]), int(cols[-1]) + 1) if run else cols
-        grid = (slice(None), cut) if whole else np.ix_(rows, cols)
-        first[grid] = values["first"]
-        second[grid] = values["second"]
-        present[grid] = True
-        placed.append((slice(None) if whole else rows, cut, values, layout, cols))
+        contiguous = rows.size and rows[-1] - rows[0] + 1 == rows.size
+        where = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
+        # the columns in runs of consecutive indices: slices, not a 2-D fancy index
+        breaks = np.flatnonzero(np.diff(cols) != 1) + 1
+        for lo, hi in zip([0, *breaks.tolist()], [*breaks.tolist(), cols.size]):
+            target = slice(int(cols[lo]), int(cols[hi - 1]) + 1)
+            if contiguous:
+                first[where, target] = values["first"][:, lo:hi]
+                second[where, target] = values["second"][:, lo:hi]
+                present[where, target] = True
+            else:
+                first[rows[:, None], np.arange(target.start, target.stop)] = values["first"][:, lo:hi]
+                second[rows[:, None], np.arange(target.start, target.stop)] = values["second"][:, lo:hi]
+                present[rows[:, None], np.arange(target.start, target.stop)] = True
+        placed.append((where, None, values, layout, cols))
     return _raw(first, second, present, placed, n, width)
 
 
 def _raw(first, second, present, placed, n: int, width: int) -> Raw:
-    """:class:`Raw` with the statuses and the layouts' blanks applied."""
-    valid = present.copy()
+    """:class:`Raw` with the statuses and the layouts' blanks applied (``present`` becomes ``valid``)."""
+    valid = present
     bad_status = np.zeros((n, width), bool)
     codes: set[int] = set()
     forced: dict[str, np.ndarray] = {}
@@ -441,14 +446,13 @@ def _raw(first, second, present, placed, n: int, width: int) -> Raw:
             status = values["status"][:, with_status]
             fine = (status == 0) | (status == 1)
             if not fine.all():
-                where = (rows, cols[with_status]) if isinstance(rows, slice) else np.ix_(rows, cols[with_status])
+                where = np.ix_(np.arange(n)[rows] if isinstance(rows, slice) else rows, cols[with_status])
                 valid[where] &= fine
                 bad_status[where] |= ~fine
                 codes.update(int(c) & 0xFFFFFFFF for c in np.unique(status[~fine]))
         for position, reason in layout.blank.items():
             mask = forced.setdefault(reason, np.zeros((n, width), bool))
-            mask[rows, cols[position]] = True
+            mask[np.arange(n)[rows] if isinstance(rows, slice) else rows, cols[position]] = True
     for mask in forced.values():
         valid &= ~mask
-    return Raw(first=first, second=second, valid=valid, bad_status=bad_status, codes=codes, present=present,
-               forced=forced)
+    return Raw(first=first, second=second, valid=valid, bad_status=bad_status, codes=codes, forced=forced)

@@ -201,21 +201,41 @@ def write(path: Path, counters: list[Counter], times: np.ndarray, values: list[V
         handle.write(bytes(BUFFER))  # buffer 0, written last (it holds the buffer count)
         buffers = _Buffers(handle, int(times[0]) if n else 0)
         buffers.add(_event(COUNTERS, int(times[0]) if n else 0, counter_list(counters), 1, 1, sid, wide))
-        fixed = all(v.present is None or v.present.all() for v in values)
-        for lo in range(0, n, chunk):
-            hi = min(n, lo + chunk)
-            payloads = _fixed_payloads(counters, times, values, lo, hi) if fixed else \
-                [_payload(counters, times, values, i) for i in range(lo, hi)]
-            for i, payload in zip(range(lo, hi), payloads):
-                parts = -(-len(payload) // PART)
-                for p in range(parts):
-                    buffers.add(_event(SAMPLE, int(times[i]), payload[p * PART : (p + 1) * PART], p + 1, parts, sid, wide))
+        for start, stop, run in _runs(values, n):  # samples holding the same instances: one shape
+            for lo in range(start, stop, chunk):
+                hi = min(stop, lo + chunk)
+                for i, payload in zip(range(lo, hi), _fixed_payloads(counters, times, run, lo, hi)):
+                    parts = -(-len(payload) // PART)
+                    for p in range(parts):
+                        buffers.add(_event(SAMPLE, int(times[i]), payload[p * PART : (p + 1) * PART], p + 1, parts,
+                                           sid, wide))
         buffers.flush()
         handle.seek(0)
         handle.write(log_header(buffers=buffers.written, pointer_size=pointer_size, zone=zone, perf_freq=perf_freq,
                                 start=int(times[0]) if n else 0, end=int(times[-1]) if n else 0, session=session,
                                 log_file=str(path)))
     return path
+
+
+def _runs(values: list[Values], n: int):
+    """(start, stop, values) of each run of samples that hold the same instances, with the
+    values of those instances only."""
+    masks = [v.present for v in values if v.present is not None]
+    if not masks or n == 0:
+        yield 0, n, values
+        return
+    joined = np.concatenate(masks, axis=1)
+    change = np.flatnonzero((joined[1:] != joined[:-1]).any(axis=1)) + 1
+    bounds = [0, *change.tolist(), n]
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        run = []
+        for v in values:
+            if v.present is None:
+                run.append(v)
+                continue
+            keep = v.present[start]
+            run.append(Values(v.first[:, keep], v.second[:, keep], names=[m for m, k in zip(v.names, keep) if k]))
+        yield start, stop, run
 
 
 def _record(kind: int, body: bytes) -> bytes:

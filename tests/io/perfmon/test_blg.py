@@ -437,3 +437,14 @@ def test_many_shapes_read_alike_one_by_one(tmp_path):
                 assert got[i] == pytest.approx(want, rel=1e-14)
             else:
                 assert got[i] is None
+
+
+def test_the_benchmark_writes_the_csv_capture_as_a_blg(tmp_path):
+    from benchmarks import blg, generate
+
+    info = blg.generate_blg(tmp_path, "tiny")
+    capture = load(info["path"])
+    columns = [c.path() for c in generate.plan(**generate.SIZES["tiny"]).columns]
+    assert capture.data.height == 240 and sorted(capture.data.columns[1:]) == sorted(columns)
+    lm = capture.data.select(pl.col(f"^.*{generate.LM}.*$"))
+    assert 0 < lm.drop_nulls().height < lm.height or lm.null_count().sum_horizontal()[0] > 0
