@@ -34,7 +34,7 @@ DEFAULT_REPEAT = {"tiny": 1, "small": 3, "full": 2}
 ORDER = [
     "floor_csv", "pandas_c", "pandas_arrow", "kit_cold", "kit_first", "floor_parquet", "kit_warm",
     "cache50_kit", "cache50_floor", "csv50_floor", "csv50_kit", "kit_cp1252", "kit_utf16", "analyses", "charts",
-    "ps_floor", "ps_kit", "ps_one", "report_steps", "report_cli", "widget_roundtrips",
+    "ps_floor", "ps_kit", "ps_one", "report_steps", "report_cli", "widget_roundtrips", "blg_kit",
 ]
 LABELS = {
     "floor_csv": "polars.read_csv floor (schema, ' '=null)",
@@ -58,6 +58,7 @@ LABELS = {
     "report_steps": "report of the bundled sample, by part (cold)",
     "report_cli": "commands on the bundled sample (wall clock)",
     "widget_roundtrips": "widget round trips in JupyterLab (browser)",
+    "blg_kit": "kit.load of the same capture as .blg (cache off)",
 }
 PS_STEPS = ("ps_floor", "ps_kit", "ps_one")
 PS_COUNTER = r"\Network Interface(Mellanox ConnectX-6 Dx Adapter)\Bytes Received/sec"
@@ -192,7 +193,7 @@ def table(s: dict) -> str:
             continue
         for i, (part, v) in enumerate(s[step]["parts"].items()):
             sec = v["median_s"]
-            load_like = step.startswith(("kit_", "csv50", "pandas", "floor_csv"))
+            load_like = step.startswith(("kit_", "csv50", "pandas", "floor_csv", "blg_"))
             rf = _ratio(sec, floor) if load_like else None
             rp = _ratio(sec, best) if load_like and step != "pandas_c" and step != "pandas_arrow" else None
             rm = _ratio(peak(s, step), floor_peak) if i == 0 and load_like else None

@@ -71,9 +71,7 @@ def read_blg(path: Path, options: ReadOptions) -> Capture:
     with path.open("rb") as handle:
         if handle.seek(0, 2) == 0:
             raise refuse(path, 0, "the file is empty")
-        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)  # map every page at once: no fault per page
-        data = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ) if hasattr(mmap, "PROT_READ") \
-            else mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     try:
         parsed = _parse(data, path, options)
     finally:
@@ -195,7 +193,7 @@ def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: 
     """Displayed values (samples × kept columns, column-major, NaN = blank), cooked per counter
     type and time base, with the warnings for raw values that are there but invalid or not
     computable."""
-    n = raw.first.shape[0]
+    n = raw.n
     out = np.empty((n, len(kept)), np.float64, order="F")
     groups: dict[tuple[int, int], list[int]] = {}
     for position, c in enumerate(kept):
@@ -207,10 +205,8 @@ def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: 
     for (code, frequency), every in groups.items():
         for lo in range(0, len(every), block):
             positions = every[lo : lo + block]
-            cols = kept_arr[positions]
-            if cols[-1] - cols[0] + 1 == cols.size and (np.diff(cols) == 1).all():
-                cols = slice(int(cols[0]), int(cols[-1]) + 1)  # a slice: no copy of the raw values
-            cooked, why = blg_cook.cook(code, frequency, raw.first[:, cols], raw.second[:, cols], raw.valid[:, cols])
+            first, second, valid = raw.take(kept_arr[positions])
+            cooked, why = blg_cook.cook(code, frequency, first, second, valid)
             out[:, positions] = cooked
             for reason, mask in why.items():
                 reasons.setdefault(reason, []).append((positions, mask))
@@ -227,12 +223,13 @@ def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: 
             warnings.append(LoadWarning(name, code, f"{int(mask.sum())} value(s) {text} ({sample_list(where)})",
                                         line=where[0]))
 
+    bad_status, forced = raw.masks(kept_arr) if raw.codes or any(b.forced for b in raw.blocks) else (None, {})
     if raw.codes:
         named = ", ".join(f"{STATUS_NAMES.get(c, 'status')} ({c:#010x})" for c in sorted(raw.codes)[:_LISTED])
-        report("status-not-ok", raw.bad_status[:, kept_arr],
+        report("status-not-ok", bad_status,
                f"carry a PDH status that says they are not valid ({named}): left blank, as relog does")
-    for reason, mask in raw.forced.items():
-        report("not-computable", mask[:, kept_arr], f"left blank: {reason}")
+    for reason, mask in forced.items():
+        report("not-computable", mask, f"left blank: {reason}")
     for reason, parts in reasons.items():
         mask = np.zeros((n, len(kept)), bool, order="F")
         for positions, part in parts:

@@ -109,21 +109,79 @@ class Columns:
 
 
 @dataclass
-class Raw:
-    """Raw values of every sample (rows, file order) and column: what the file holds."""
+class Block:
+    """The raw values of the samples ``rows`` (sorted) that share one layout, for its columns
+    ``cols``: arrays of (rows × columns)."""
 
+    rows: np.ndarray
+    cols: np.ndarray
     first: np.ndarray
     second: np.ndarray
-    """FirstValue and SecondValue (int64) per sample and column."""
+    """FirstValue and SecondValue (int64)."""
     valid: np.ndarray
-    """True where the sample holds the column with a valid status (PDH_CSTATUS_VALID_DATA or
-    _NEW_DATA) and no layout blanks it."""
-    bad_status: np.ndarray
-    """True where the sample holds the column with another status."""
-    codes: set[int]
-    """The other statuses found."""
+    """True where the status is valid (PDH_CSTATUS_VALID_DATA or _NEW_DATA) and no layout blanks it."""
+    bad_status: np.ndarray | None
+    """True where the status is another (None: none is)."""
     forced: dict[str, np.ndarray]
-    """Masks of values left blank by a layout, by reason."""
+    """Values the layout leaves blank, by reason."""
+    runs: list = field(default_factory=list)
+    """Runs of consecutive ``rows`` (see :func:`_runs_of`)."""
+
+
+class Raw:
+    """Raw values of every sample (rows, file order) and column, kept as the decoded blocks;
+    :meth:`take` gives the (samples × columns) arrays of some columns, so that the values are
+    cooked a block of columns at a time without a copy of all of them."""
+
+    def __init__(self, n: int, width: int, blocks: list[Block], codes: set[int]) -> None:
+        self.n, self.width, self.blocks, self.codes = n, width, blocks, codes
+        self._local = []
+        for block in blocks:
+            local = np.full(width, -1, np.int64)
+            local[block.cols] = np.arange(block.cols.size)
+            self._local.append(local)
+
+    def take(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(first, second, valid) of columns ``cols``: (samples × len(cols)); where no sample
+        holds a column, valid is False (and the raw values are not meaningful)."""
+        if len(self.blocks) == 1:  # one shape: views of the decoded arrays when they line up
+            block, local = self.blocks[0], self._local[0][cols]
+            if block.rows.size == self.n and len(block.runs) == 1 and (local >= 0).all() \
+                    and (np.diff(local) == 1).all():
+                cut = slice(int(local[0]), int(local[-1]) + 1)
+                return block.first[:, cut], block.second[:, cut], block.valid[:, cut]
+        first = np.empty((self.n, cols.size), np.int64)
+        second = np.empty((self.n, cols.size), np.int64)
+        valid = np.zeros((self.n, cols.size), bool)
+        for block, local in zip(self.blocks, self._local):
+            mine = local[cols]
+            have = np.flatnonzero(mine >= 0)
+            if not have.size:
+                continue
+            picked = mine[have]
+            for (r0, r1), (s0, s1) in block.runs:
+                first[r0:r1, have] = block.first[s0:s1, picked]
+                second[r0:r1, have] = block.second[s0:s1, picked]
+                valid[r0:r1, have] = block.valid[s0:s1, picked]
+        return first, second, valid
+
+    def masks(self, cols: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(bad status, {reason: blanked by a layout}) of columns ``cols``, (samples × len(cols))."""
+        bad = np.zeros((self.n, cols.size), bool)
+        forced: dict[str, np.ndarray] = {}
+        for block, local in zip(self.blocks, self._local):
+            mine = local[cols]
+            have = np.flatnonzero(mine >= 0)
+            if not have.size or (block.bad_status is None and not block.forced):
+                continue
+            picked = mine[have]
+            for (r0, r1), (s0, s1) in block.runs:
+                if block.bad_status is not None:
+                    bad[r0:r1, have] = block.bad_status[s0:s1, picked]
+                for reason, mask in block.forced.items():
+                    target = forced.setdefault(reason, np.zeros((self.n, cols.size), bool))
+                    target[r0:r1, have] = mask[s0:s1, picked]
+        return bad, forced
 
 
 # -- parsing one payload --------------------------------------------------------------------------
@@ -318,11 +376,10 @@ def _values(rows: np.ndarray, offsets: np.ndarray, widths: np.ndarray, signed: n
     offs, width = offsets[have], widths[have]
     every = bool(have.all())
     if (offs % 8 == 0).all() and (width == 8).all():  # the common case: aligned LONGLONGs
-        gathered = rows[:, offs // 8].view(np.int64)
         if every:
-            out[...] = gathered
+            np.take(rows.view(np.int64), offs // 8, axis=1, out=out)
         else:
-            out[:, have] = gathered
+            out[:, have] = rows[:, offs // 8].view(np.int64)
         return
     word = offs // 8
     shift = ((offs % 8) * 8).astype(np.uint64)
@@ -401,58 +458,36 @@ def decode(data, records: Records, samples: Payloads, entries: list[Entry], colu
 
 
 def _assemble(n: int, width: int, blocks: list) -> Raw:
-    """The raw arrays (samples × columns) from the decoded blocks; a log of one shape (one block
-    of every sample and column) is used as decoded, without a copy."""
-    everything = np.arange(n)
-    if len(blocks) == 1:
-        rows, cols, values, layout = blocks[0]
-        if rows.size == n and len(cols) == width and (np.asarray(cols) == np.arange(width)).all() \
-                and (rows == everything).all():
-            return _raw(values["first"], values["second"], np.ones((n, width), bool), [(slice(None), slice(None),
-                        values, layout, np.asarray(cols))], n, width)
-    first = np.empty((n, width), np.int64)  # where no sample holds a column, its raw values are never read
-    second = np.empty((n, width), np.int64)
-    present = np.zeros((n, width), bool)
-    placed = []
+    """The :class:`Raw` of the decoded blocks, with the statuses and the layouts' blanks applied."""
+    out, codes = [], set()
     for rows, cols, values, layout in blocks:
         cols = np.asarray(cols, np.int64)
-        contiguous = rows.size and rows[-1] - rows[0] + 1 == rows.size
-        where = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
-        # the columns in runs of consecutive indices: slices, not a 2-D fancy index
-        breaks = np.flatnonzero(np.diff(cols) != 1) + 1
-        for lo, hi in zip([0, *breaks.tolist()], [*breaks.tolist(), cols.size]):
-            target = slice(int(cols[lo]), int(cols[hi - 1]) + 1)
-            if contiguous:
-                first[where, target] = values["first"][:, lo:hi]
-                second[where, target] = values["second"][:, lo:hi]
-                present[where, target] = True
-            else:
-                first[rows[:, None], np.arange(target.start, target.stop)] = values["first"][:, lo:hi]
-                second[rows[:, None], np.arange(target.start, target.stop)] = values["second"][:, lo:hi]
-                present[rows[:, None], np.arange(target.start, target.stop)] = True
-        placed.append((where, None, values, layout, cols))
-    return _raw(first, second, present, placed, n, width)
-
-
-def _raw(first, second, present, placed, n: int, width: int) -> Raw:
-    """:class:`Raw` with the statuses and the layouts' blanks applied (``present`` becomes ``valid``)."""
-    valid = present
-    bad_status = np.zeros((n, width), bool)
-    codes: set[int] = set()
-    forced: dict[str, np.ndarray] = {}
-    for rows, cut, values, layout, cols in placed:
-        with_status = np.asarray(layout.status, np.int64) >= 0
-        if with_status.any():
+        m, k = values["first"].shape
+        valid = np.ones((m, k), bool)
+        bad = None
+        with_status = np.flatnonzero(np.asarray(layout.status, np.int64) >= 0)
+        if with_status.size:
             status = values["status"][:, with_status]
             fine = (status == 0) | (status == 1)
             if not fine.all():
-                where = np.ix_(np.arange(n)[rows] if isinstance(rows, slice) else rows, cols[with_status])
-                valid[where] &= fine
-                bad_status[where] |= ~fine
+                valid[:, with_status] = fine
+                bad = np.zeros((m, k), bool)
+                bad[:, with_status] = ~fine
                 codes.update(int(c) & 0xFFFFFFFF for c in np.unique(status[~fine]))
+        forced: dict[str, np.ndarray] = {}
         for position, reason in layout.blank.items():
-            mask = forced.setdefault(reason, np.zeros((n, width), bool))
-            mask[np.arange(n)[rows] if isinstance(rows, slice) else rows, cols[position]] = True
-    for mask in forced.values():
-        valid &= ~mask
-    return Raw(first=first, second=second, valid=valid, bad_status=bad_status, codes=codes, forced=forced)
+            mask = forced.setdefault(reason, np.zeros((m, k), bool))
+            mask[:, position] = True
+            valid[:, position] = False
+        out.append(Block(rows=rows, cols=cols, first=values["first"], second=values["second"], valid=valid,
+                         bad_status=bad, forced=forced, runs=_runs_of(rows)))
+    return Raw(n, width, out, codes)
+
+
+def _runs_of(index: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The runs of consecutive values of ``index``: ((first value, last + 1), (start, stop) in ``index``)."""
+    if not index.size:
+        return []
+    breaks = (np.flatnonzero(np.diff(index) != 1) + 1).tolist()
+    starts, stops = [0, *breaks], [*breaks, index.size]
+    return [((int(index[a]), int(index[b - 1]) + 1), (a, b)) for a, b in zip(starts, stops)]
