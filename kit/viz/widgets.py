@@ -65,6 +65,9 @@ from kit.viz.tables import table_html
 
 PAD_SAMPLES = 5
 """Samples shown either side of a migration when the time window jumps to it. [samples]"""
+WINDOW_STEPS = 2000
+"""Most positions of the time-window slider (a long capture's sample times are thinned to this:
+a browser slider of 20,000 positions takes seconds to draw). [1]"""
 PROGRESS_AT_ONCE_BYTES = 20_000_000
 """Captures at least this big show their progress bar at once (smaller ones after 1 s). [bytes]"""
 CHART_FORMATS = ("png", "svg", "pdf")
@@ -220,7 +223,12 @@ def _message_html(text: str, *, kind: str = "error") -> str:
 
 class Chart(alt.JupyterChart):
     """A ``JupyterChart`` that turns its chart into a spec without Altair's JSON-schema validation
-    (every chart function's spec is validated by the tests): a third of a redraw's time."""
+    (every chart function's spec is validated by the tests: a third of a redraw's time) and draws
+    SVG by default."""
+
+    def __init__(self, chart: alt.TopLevelMixin | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("embed_options", {"renderer": "svg"})  # crisp, and its text readable by tests
+        super().__init__(chart, **kwargs)
 
     @traitlets.observe("chart")
     def _on_change_chart(self, change: Any) -> None:
@@ -317,6 +325,10 @@ class Files:
                           w.HBox([self.load, self.used]), self.progress],
                          layout=w.Layout(border="1px solid #e0e0e0", padding="4px 8px", margin="4px 0"))
         self.ui.add_class("kit-files")
+        self.capture.add_class("kit-chooser")
+        self.load.add_class("kit-load")
+        self.progress.add_class("kit-progress")
+        self.used.add_class("kit-used-pane")
         self.load.on_click(lambda _: on_load())
 
     def chosen(self) -> tuple[Path | None, dict[str, Path]]:
@@ -333,15 +345,17 @@ class Files:
         paths = expand(capture)
         size = sum(p.stat().st_size for p in paths if p.is_file())
         self.progress.clear_output()
-        try:
-            with self.progress:
+        failed: list[BaseException] = []
+        with self.progress:  # in a kernel, an Output widget shows and swallows what is raised in it
+            try:
                 loaded = load(capture, progress=True if size >= PROGRESS_AT_ONCE_BYTES else None)
                 side_inputs = self.read_sides(sides or {}, utc_offset=utc_offset)
-        except BaseException:
+            except BaseException as exc:  # noqa: BLE001 - raised again below, outside the Output
+                failed.append(exc)
+        self.progress.clear_output()
+        if failed:
             self.used.value = ""
-            raise
-        finally:
-            self.progress.clear_output()
+            raise failed[0]
         names = ", ".join(str(p) for p in paths[:4]) + (f" and {len(paths) - 4} more" if len(paths) > 4 else "")
         extra = "".join(f"; {kind}: {path}" for kind, path in (sides or {}).items())
         self.used.value = (f'<span class="kit-used">Loaded {html.escape(names)}{html.escape(extra)} '
@@ -377,6 +391,7 @@ class Export:
         self.ui = w.VBox([self.folder, w.HBox([self.save, self.result])],
                          layout=w.Layout(border="1px solid #e0e0e0", padding="4px 8px", margin="4px 0"))
         self.ui.add_class("kit-export")
+        self.save.add_class("kit-save")
         self.save.on_click(lambda _: self.write())
 
     def write(self, folder: str | Path | None = None) -> list[Path]:
@@ -445,6 +460,8 @@ class Explorer(_View):
         self.capture: Capture | None = None
         self.analysis: Analysis | None = None
         self.chosen: Migration | None = None
+        self._brushed: tuple[datetime, datetime] | None = None
+        """The window last dragged across the chart (measured as it is, not snapped to the slider). [UTC]"""
         self.summary: Summary = Summary()
         self.name = ""
         """The open test's name (its folder, or its first file)."""
@@ -456,6 +473,11 @@ class Explorer(_View):
             self.export.ui,
         ])
         self.ui.add_class("kit-explorer")
+        for control, name in ((self.test, "test"), (self.migration, "migration"), (self.host, "host"),
+                              (self.direction, "direction"), (self.nics, "nics"), (self.window, "window"),
+                              (self.measure, "measure"), (self.messages, "messages"), (self.notices, "notices"),
+                              (self.cards, "cards"), (self.chart, "throughput"), (self.histogram, "histogram")):
+            control.add_class(f"kit-{name}")
         self.test.observe(self._guarded(self._on_test), names="value")
         self.migration.observe(self._guarded(self._on_migration), names="value")
         self.host.observe(self._guarded(self._on_host), names="value")
@@ -496,7 +518,7 @@ class Explorer(_View):
         self.notices.value = notices_html(analysis, folded=True)
         times = sorted({t for frame in analysis.traffic.values() for t in frame["time"].to_list()})
         with _quiet(self):
-            self.window.options = [(f"{t:%H:%M:%S}", t) for t in times] or [("–", 0)]
+            self.window.options = [(f"{t:%H:%M:%S}", t) for t in _steps(times)] or [("–", 0)]
             _choose(self.host, sorted({host for host, _ in analysis.traffic}), None)
             if analysis.migrations:
                 _choose(self.migration, _migration_options(analysis), 0)
@@ -512,7 +534,7 @@ class Explorer(_View):
         """Empty every control that depends on the open test."""
         with _quiet(self):
             self.capture = self.analysis = self.chosen = None
-            self.summary, self.warnings, self.name = Summary(), (), ""
+            self.summary, self.warnings, self.name, self._brushed = Summary(), (), "", None
             _choose(self.migration, [], None)
             _choose(self.host, [], None)
             _choose(self.nics, [], ())
@@ -563,6 +585,7 @@ class Explorer(_View):
         if self._busy or self.analysis is None or self.migration.value is None:
             return
         window = self.analysis.migrations[self.migration.value].window
+        self._brushed = None
         hosts = list(self.host.options)
         host = next((h for h in (window.source, window.destination) if h in hosts), hosts[0] if hosts else None)
         with _quiet(self):
@@ -595,6 +618,7 @@ class Explorer(_View):
     def _on_window(self, change: Mapping | None = None) -> None:
         if self._busy:
             return
+        self._brushed = None
         self._draw_chart()
         if self.measure.value:
             self._measure()
@@ -618,6 +642,7 @@ class Explorer(_View):
         with _quiet(self):
             self.measure.value = True
             self.window.value = (inside[0], inside[-1])
+        self._brushed = (start, end)
         self._measure()
 
     # -- drawing -----------------------------------------------------------------------------------
@@ -694,8 +719,9 @@ class Explorer(_View):
         if self.analysis is None:
             pass
         elif self.measure.value and self.capture is not None:
-            if self.span and self.span[1] > self.span[0]:
-                given = analyze(self.capture, windows=[self.span], **self.options)
+            span = self._brushed or self.span
+            if span and span[1] > span[0]:
+                given = analyze(self.capture, windows=[span], **self.options)
                 chosen = given.migrations[0] if given.migrations else None
             else:
                 self.messages.value = _message_html("The window is one sample: it does not end after it starts; "
@@ -715,6 +741,14 @@ class Explorer(_View):
             tables["nics"] = pl.concat([leg.nics for leg in self.chosen.legs], how="diagonal_relaxed")
         return (f"{self.name}-{migration}-explore", {"throughput": self.chart.chart, "histogram": self.histogram.chart},
                 tables)
+
+
+def _steps(times: list[datetime]) -> list[datetime]:
+    """At most :data:`WINDOW_STEPS` of ``times``, evenly spaced, the first and last kept."""
+    if len(times) <= WINDOW_STEPS:
+        return times
+    every = -(-len(times) // WINDOW_STEPS)
+    return times[::every] + ([times[-1]] if (len(times) - 1) % every else [])
 
 
 def _instant(value: Any) -> datetime:
@@ -1009,6 +1043,7 @@ class MultichannelAudit(_AnalysisView):
         self.view = w.HTML()
         self.chart = Chart(None)
         self.channels = Chart(None)
+        self.channels.add_class("kit-channels")
         self.table = pl.DataFrame()
         self.findings: list[str] = []
         self.lacking: list[str] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -185,7 +185,7 @@ def test_explorer_without_a_migration_offers_the_brush(tmp_path):
     window = kit.analyze(capture).migrations[0].window
     ms = [window.start.timestamp() * 1000, window.end.timestamp() * 1000]
     explorer.chart._vl_selections = {"brush": {"value": {"time": ms}, "store": []}}
-    given = kit.analyze(capture, windows=[explorer.span]).migrations[0]
+    given = kit.analyze(capture, windows=[(window.start, window.end)]).migrations[0]  # as brushed, not snapped
     assert explorer.chosen.window.method == "given" and explorer.summary == widgets.summary(given)
     assert explorer.span[0] >= window.start and explorer.span[1] <= window.end
 
@@ -347,3 +347,11 @@ def test_explorer_measuring_a_window_of_one_sample_says_why():
     moment = explorer.window.options[3][1]
     explorer.window.value = (moment, moment)
     assert "does not end after it starts" in explorer.messages.value and explorer.chosen is None
+
+
+def test_explorer_slider_of_a_long_capture_is_thinned():
+    """A browser slider of 20,000 positions takes seconds to draw: at most WINDOW_STEPS, ends kept."""
+    times = [datetime(2025, 1, 1) + timedelta(seconds=k) for k in range(20_001)]
+    steps = widgets._steps(times)
+    assert len(steps) <= widgets.WINDOW_STEPS + 1 and steps[0] == times[0] and steps[-1] == times[-1]
+    assert widgets._steps(times[:50]) == times[:50]
