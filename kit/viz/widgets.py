@@ -65,6 +65,8 @@ from kit.viz.tables import table_html
 
 PAD_SAMPLES = 5
 """Samples shown either side of a migration when the time window jumps to it. [samples]"""
+KEPT_TESTS = 8
+"""Tests the Explorer keeps analysed, so that switching back to one redraws without analysing it again."""
 WINDOW_STEPS = 2000
 """Most positions of the time-window slider (a long capture's sample times are thinned to this:
 a browser slider of 20,000 positions takes seconds to draw). [1]"""
@@ -460,6 +462,8 @@ class Explorer(_View):
         self.capture: Capture | None = None
         self.analysis: Analysis | None = None
         self.chosen: Migration | None = None
+        self._opened: dict[tuple, tuple[Capture, Analysis]] = {}
+        """The last :data:`KEPT_TESTS` tests opened from files, by their files' paths, sizes and times."""
         self._brushed: tuple[datetime, datetime] | None = None
         """The window last dragged across the chart (measured as it is, not snapped to the slider). [UTC]"""
         self.summary: Summary = Summary()
@@ -502,13 +506,19 @@ class Explorer(_View):
         try:
             paths = {k: Path(v) for k, v in sides.items() if isinstance(v, (str, Path))}
             given = {k: v for k, v in sides.items() if k not in paths}
-            if isinstance(source, Capture):
-                capture = source
-                given |= self.files.read_sides(paths)
+            key = None if isinstance(source, Capture) or sides else _files_key(source)
+            if key is not None and key in self._opened:
+                capture, analysis = self._opened[key]
             else:
-                capture, read = self.files.read(source, paths)
-                given |= read
-            analysis = analyze(capture, **{**self.options, **given})
+                if isinstance(source, Capture):
+                    capture = source
+                    given |= self.files.read_sides(paths)
+                else:
+                    capture, read = self.files.read(source, paths)
+                    given |= read
+                analysis = analyze(capture, **{**self.options, **given})
+                if key is not None:
+                    self._opened = {**dict(list(self._opened.items())[-(KEPT_TESTS - 1):]), key: (capture, analysis)}
         except _ERRORS as exc:
             self.messages.value = _message_html(f"Could not open it: {error_text(exc)}")
             return False
@@ -741,6 +751,15 @@ class Explorer(_View):
             tables["nics"] = pl.concat([leg.nics for leg in self.chosen.legs], how="diagonal_relaxed")
         return (f"{self.name}-{migration}-explore", {"throughput": self.chart.chart, "histogram": self.histogram.chart},
                 tables)
+
+
+def _files_key(source: str | Path | Sequence[str | Path]) -> tuple | None:
+    """What identifies a test's files: each one's path, size and modification time (None when
+    they cannot be listed: the load then says why)."""
+    try:
+        return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in expand(source))
+    except (KitError, OSError):
+        return None
 
 
 def _steps(times: list[datetime]) -> list[datetime]:

@@ -355,3 +355,19 @@ def test_explorer_slider_of_a_long_capture_is_thinned():
     steps = widgets._steps(times)
     assert len(steps) <= widgets.WINDOW_STEPS + 1 and steps[0] == times[0] and steps[-1] == times[-1]
     assert widgets._steps(times[:50]) == times[:50]
+
+
+def test_explorer_switching_back_to_a_test_reuses_its_analysis(tmp_path):
+    """Issue 16 §4: a test seen before redraws without being analysed again (unless its files changed)."""
+    explorer = widgets.Explorer()
+    first = explorer.analysis
+    explorer.test.value = TESTS["tcp-1x10g-mtu1500-55gb"]
+    explorer.test.value = TESTS["smb-multichannel-2x10g"]
+    assert explorer.analysis is first
+    for name in ("HV01.csv", "HV02.csv"):
+        (tmp_path / name).write_bytes((TESTS["smb-multichannel-2x10g"] / name).read_bytes())
+    explorer.open(tmp_path)
+    again = explorer.analysis
+    (tmp_path / "HV02.csv").unlink()
+    explorer.open(tmp_path)
+    assert explorer.analysis is not again and list(explorer.capture.hosts) == ["HV01"]
