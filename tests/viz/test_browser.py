@@ -163,7 +163,7 @@ JS_CONTROLS = """
   const found = [];
   const groups = new Set();
   const add = (el, kind, keys) => {
-    if (el.disabled || el.closest('.mod-disabled')) return;
+    if (el.disabled || el.closest('.mod-disabled') || el.getClientRects().length === 0) return;  // hidden (a closed file chooser)
     const box = el.closest('.widget-inline-hbox, .widget-inline-vbox, .widget-toggle-buttons') || el;
     const id = String(found.length);
     el.setAttribute('data-kit-control', id);
