@@ -452,7 +452,8 @@ class Explorer(_View):
         self.direction = w.ToggleButtons(options=["sent", "received"])
         self.nics = w.SelectMultiple(description="NICs", rows=4, layout=w.Layout(width="60%"))
         self.window = w.SelectionRangeSlider(options=[("–", 0)], description="Window", layout=w.Layout(width="95%"))
-        self.measure = w.Checkbox(description="Measure the window as one migration (or drag across the chart)")
+        self.measure = w.Checkbox(description="Measure the window as one migration (or drag across the chart)",
+                                  indent=False, layout=w.Layout(width="auto"))
         self.cards = w.HTML(cards_html(None))
         self.messages = w.HTML()
         self.notices = w.HTML()
