@@ -28,7 +28,7 @@ from kit.io.common import EARLIEST, LATEST, LINE
 from kit.io.perfmon import blg_cook, blg_layout
 from kit.io.perfmon.assemble import catalog, finish, not_selected, unique_names
 from kit.io.perfmon.blg_layout import FILETIME_UNIX, Zone, refuse
-from kit.io.perfmon.blg_samples import Columns, decode
+from kit.io.perfmon.blg_samples import Columns, decode, run_all
 from kit.io.perfmon.paths import counter_filter
 from kit.io.perfmon.source import ReadOptions
 
@@ -202,14 +202,18 @@ def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: 
     kept_arr = np.asarray(kept, np.int64)
     reasons: dict[str, list[tuple[list[int], np.ndarray]]] = {}
     block = max(1, COOK_BLOCK // max(1, n))  # columns cooked at a time: the temporaries stay in cache
-    for (code, frequency), every in groups.items():
-        for lo in range(0, len(every), block):
-            positions = every[lo : lo + block]
-            first, second, valid = raw.take(kept_arr[positions])
-            cooked, why = blg_cook.cook(code, frequency, first, second, valid)
-            out[:, positions] = cooked
-            for reason, mask in why.items():
-                reasons.setdefault(reason, []).append((positions, mask))
+    work = [(code, frequency, every[lo : lo + block]) for (code, frequency), every in groups.items()
+            for lo in range(0, len(every), block)]
+
+    def cook(item: tuple) -> None:  # blocks of columns are independent: cooked on the pool's threads
+        code, frequency, positions = item
+        first, second, valid = raw.take(kept_arr[positions])
+        cooked, why = blg_cook.cook(code, frequency, first, second, valid)
+        out[:, positions] = cooked
+        for reason, mask in why.items():
+            reasons.setdefault(reason, []).append((positions, mask))
+
+    run_all(cook, work)
     if not kept:
         return out
     everything = keep_rows.all()

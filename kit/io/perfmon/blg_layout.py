@@ -381,8 +381,12 @@ def assemble(records: Records, kind: int) -> Payloads:
     mine = records.kind == kind
     starts = np.flatnonzero(mine & (records.part == 1))
     good = np.ones(starts.size, bool)
-    for step in range(1, int(records.parts[starts].max()) if starts.size else 1):
+    most = min(int(records.parts[starts].max()), n) if starts.size else 1  # a count beyond the records fails anyway
+    good &= records.parts[starts] <= n - starts
+    for step in range(1, most):
         todo = good & (records.parts[starts] > step)
+        if not todo.any():
+            break
         follower = np.minimum(starts + step, max(n - 1, 0))
         fine = (starts + step < n) & mine[follower] & (records.part[follower] == step + 1) \
             & (records.parts[follower] == records.parts[starts]) & (records.time[follower] == records.time[starts])

@@ -18,7 +18,9 @@ others get layouts of their own. A payload that does not parse is skipped with i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,7 +113,8 @@ class Columns:
 @dataclass
 class Block:
     """The raw values of the samples ``rows`` (sorted) that share one layout, for its columns
-    ``cols``: arrays of (rows × columns)."""
+    ``cols``: arrays of (payloads checked against the layout × columns), whose rows ``runs`` maps
+    to the samples (the other rows are payloads that did not match: never read)."""
 
     rows: np.ndarray
     cols: np.ndarray
@@ -125,7 +128,7 @@ class Block:
     forced: dict[str, np.ndarray]
     """Values the layout leaves blank, by reason."""
     runs: list = field(default_factory=list)
-    """Runs of consecutive ``rows`` (see :func:`_runs_of`)."""
+    """((first sample, last + 1), (first array row, last + 1)) of each run (:func:`_runs_of`)."""
 
 
 class Raw:
@@ -146,8 +149,8 @@ class Raw:
         holds a column, valid is False (and the raw values are not meaningful)."""
         if len(self.blocks) == 1:  # one shape: views of the decoded arrays when they line up
             block, local = self.blocks[0], self._local[0][cols]
-            if block.rows.size == self.n and len(block.runs) == 1 and (local >= 0).all() \
-                    and (np.diff(local) == 1).all():
+            if block.rows.size == self.n and len(block.runs) == 1 and block.runs[0][1] == (0, self.n) \
+                    and (local >= 0).all() and (np.diff(local) == 1).all():
                 cut = slice(int(local[0]), int(local[-1]) + 1)
                 return block.first[:, cut], block.second[:, cut], block.valid[:, cut]
         first = np.empty((self.n, cols.size), np.int64)
@@ -333,7 +336,7 @@ def apply(layout: Layout, reader: Reader, firsts: np.ndarray, count: int, part_l
           template: bytes) -> tuple[np.ndarray, dict]:
     """Which payloads (first records ``firsts``, all of ``count`` parts of ``part_lengths``)
     have ``layout``'s shape, and their values: (matching mask, {first, second, status}), each
-    value array (matching payloads × the layout's values)."""
+    value array (payloads × the layout's values; rows of payloads that do not match are garbage)."""
     if (part_lengths[:-1] % 8).any():
         raise Unreadable(0, "a sample cut into parts that are not multiples of 8 bytes")
     index, masks = _words(layout)
@@ -348,17 +351,36 @@ def apply(layout: Layout, reader: Reader, firsts: np.ndarray, count: int, part_l
         "status": (np.asarray(layout.status, np.int64), np.full(len(layout.status), 4, np.int64), None),
     }
     values = {name: np.zeros((firsts.size, len(layout.first)), np.int64) for name in fields}
-    done = 0
-    for lo in range(0, firsts.size, chunk):
+
+    def chunk_of(lo: int) -> None:  # numpy releases the GIL: chunks run on the pool's threads
         rows = reader.payloads(firsts[lo : lo + chunk], count, part_lengths)
-        ok = ((rows[:, index] & masks) == expected).all(axis=1)
-        match[lo : lo + chunk] = ok
-        if not ok.all():
-            rows = rows[ok]
+        match[lo : lo + chunk] = ((rows[:, index] & masks) == expected).all(axis=1)
         for name, (offsets, widths, signed) in fields.items():
-            _values(rows, offsets, widths, signed, values[name][done : done + rows.shape[0]])
-        done += rows.shape[0]
-    return match, {name: array[:done] for name, array in values.items()}
+            _values(rows, offsets, widths, signed, values[name][lo : lo + rows.shape[0]])
+
+    run_all(chunk_of, range(0, firsts.size, chunk))
+    return match, values
+
+
+def run_all(work: Callable[[int], None], items) -> None:
+    """``work(item)`` for every item, on a few threads when there are several (exceptions raised)."""
+    items = list(items)
+    if len(items) < 2 or THREADS < 2:
+        for item in items:
+            work(item)
+        return
+    for future in [_pool().submit(work, item) for item in items]:
+        future.result()
+
+
+THREADS = min(4, os.cpu_count() or 1)
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(THREADS, thread_name_prefix="kit-blg"))
+    return _POOL[0]
 
 
 CHUNK_WORDS = 1 << 18
@@ -449,7 +471,8 @@ def decode(data, records: Records, samples: Payloads, entries: list[Entry], colu
                     pending = np.concatenate([candidates[~match], pending[window:]])
                     continue
                 chosen = candidates[match]
-                blocks.append((chosen, [columns.get(k, lambda k=k: layout.made[k]) for k in layout.keys], values, layout))
+                blocks.append((chosen, np.flatnonzero(match), [columns.get(k, lambda k=k: layout.made[k])
+                                                               for k in layout.keys], values, layout))
                 pending = np.concatenate([candidates[~match], pending[window:]])
                 window = max(16, 4 * int(match.sum())) if match.sum() < candidates.size else max(window, 16)
     finally:
@@ -460,7 +483,7 @@ def decode(data, records: Records, samples: Payloads, entries: list[Entry], colu
 def _assemble(n: int, width: int, blocks: list) -> Raw:
     """The :class:`Raw` of the decoded blocks, with the statuses and the layouts' blanks applied."""
     out, codes = [], set()
-    for rows, cols, values, layout in blocks:
+    for rows, sel, cols, values, layout in blocks:
         cols = np.asarray(cols, np.int64)
         m, k = values["first"].shape
         valid = np.ones((m, k), bool)
@@ -469,25 +492,27 @@ def _assemble(n: int, width: int, blocks: list) -> Raw:
         if with_status.size:
             status = values["status"][:, with_status]
             fine = (status == 0) | (status == 1)
-            if not fine.all():
+            mine = fine[sel]
+            if not mine.all():
                 valid[:, with_status] = fine
                 bad = np.zeros((m, k), bool)
                 bad[:, with_status] = ~fine
-                codes.update(int(c) & 0xFFFFFFFF for c in np.unique(status[~fine]))
+                codes.update(int(c) & 0xFFFFFFFF for c in np.unique(status[sel][~mine]))
         forced: dict[str, np.ndarray] = {}
         for position, reason in layout.blank.items():
             mask = forced.setdefault(reason, np.zeros((m, k), bool))
             mask[:, position] = True
             valid[:, position] = False
         out.append(Block(rows=rows, cols=cols, first=values["first"], second=values["second"], valid=valid,
-                         bad_status=bad, forced=forced, runs=_runs_of(rows)))
+                         bad_status=bad, forced=forced, runs=_runs_of(rows, sel)))
     return Raw(n, width, out, codes)
 
 
-def _runs_of(index: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """The runs of consecutive values of ``index``: ((first value, last + 1), (start, stop) in ``index``)."""
-    if not index.size:
+def _runs_of(rows: np.ndarray, sel: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Runs where both the sample indices ``rows`` and their array positions ``sel`` go up by one:
+    ((first sample, last + 1), (first position, last + 1))."""
+    if not rows.size:
         return []
-    breaks = (np.flatnonzero(np.diff(index) != 1) + 1).tolist()
-    starts, stops = [0, *breaks], [*breaks, index.size]
-    return [((int(index[a]), int(index[b - 1]) + 1), (a, b)) for a, b in zip(starts, stops)]
+    breaks = (np.flatnonzero((np.diff(rows) != 1) | (np.diff(sel) != 1)) + 1).tolist()
+    starts, stops = [0, *breaks], [*breaks, rows.size]
+    return [((int(rows[a]), int(rows[b - 1]) + 1), (int(sel[a]), int(sel[b - 1]) + 1)) for a, b in zip(starts, stops)]
