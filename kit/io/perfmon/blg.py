@@ -202,12 +202,15 @@ def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: 
     kept_arr = np.asarray(kept, np.int64)
     reasons: dict[str, list[tuple[list[int], np.ndarray]]] = {}
     block = max(1, COOK_BLOCK // max(1, n))  # columns cooked at a time: the temporaries stay in cache
+    everything = bool(keep_rows.all())
     work = [(code, frequency, every[lo : lo + block]) for (code, frequency), every in groups.items()
             for lo in range(0, len(every), block)]
 
     def cook(item: tuple) -> None:  # blocks of columns are independent: cooked on the pool's threads
         code, frequency, positions = item
         first, second, valid = raw.take(kept_arr[positions])
+        if not everything:  # a sample left out is no one's previous sample either
+            valid = valid & keep_rows[:, None]
         cooked, why = blg_cook.cook(code, frequency, first, second, valid)
         out[:, positions] = cooked
         for reason, mask in why.items():
@@ -216,7 +219,6 @@ def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: 
     run_all(cook, work)
     if not kept:
         return out
-    everything = keep_rows.all()
 
     def report(code: str, mask: np.ndarray, text: str) -> None:
         if not everything:
