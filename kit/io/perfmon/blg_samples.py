@@ -341,7 +341,15 @@ def apply(layout: Layout, reader: Reader, firsts: np.ndarray, count: int, part_l
         raise Unreadable(0, "a sample cut into parts that are not multiples of 8 bytes")
     index, masks = _words(layout)
     padded = template + bytes(-len(template) % 8)
-    expected = np.frombuffer(padded, "<u8")[index] & masks
+    words = np.frombuffer(padded, "<u8")
+    # long runs of whole fixed words (instance names) are compared as slices, the rest gathered
+    full = masks == np.uint64(0xFFFFFFFFFFFFFFFF)
+    runs = [(a, b) for (a, b), _ in _runs_of(index[full], index[full]) if b - a >= SLICE_WORDS]
+    sliced = np.zeros(index.size, bool)
+    for a, b in runs:
+        sliced |= (index >= a) & (index < b)
+    index, masks = index[~sliced], masks[~sliced]
+    expected = words[index] & masks
     width = -(-layout.length // 8)
     chunk = max(1, CHUNK_WORDS // max(1, width))
     match = np.zeros(firsts.size, bool)
@@ -354,7 +362,10 @@ def apply(layout: Layout, reader: Reader, firsts: np.ndarray, count: int, part_l
 
     def chunk_of(lo: int) -> None:  # numpy releases the GIL: chunks run on the pool's threads
         rows = reader.payloads(firsts[lo : lo + chunk], count, part_lengths)
-        match[lo : lo + chunk] = ((rows[:, index] & masks) == expected).all(axis=1)
+        ok = ((rows[:, index] & masks) == expected).all(axis=1)
+        for a, b in runs:
+            ok &= (rows[:, a:b] == words[a:b]).all(axis=1)
+        match[lo : lo + chunk] = ok
         for name, (offsets, widths, signed) in fields.items():
             _values(rows, offsets, widths, signed, values[name][lo : lo + rows.shape[0]])
 
@@ -383,6 +394,8 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL[0]
 
 
+SLICE_WORDS = 16
+"""Runs of at least this many fixed words are compared as slices."""
 CHUNK_WORDS = 1 << 18
 """Payload words copied out of the file at a time (2 MiB: the copies stay in cache)."""
 
