@@ -206,17 +206,20 @@ def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: 
     work = [(code, frequency, every[lo : lo + block]) for (code, frequency), every in groups.items()
             for lo in range(0, len(every), block)]
 
-    def cook(item: tuple) -> None:  # blocks of columns are independent: cooked on the pool's threads
-        code, frequency, positions = item
+    found: list[dict] = [{} for _ in work]
+
+    def cook(k: int) -> None:  # blocks of columns are independent: cooked on the pool's threads
+        code, frequency, positions = work[k]
         first, second, valid = raw.take(kept_arr[positions])
         if not everything:  # a sample left out is no one's previous sample either
             valid = valid & keep_rows[:, None]
-        cooked, why = blg_cook.cook(code, frequency, first, second, valid)
+        cooked, found[k] = blg_cook.cook(code, frequency, first, second, valid)
         out[:, positions] = cooked
+
+    run_all(cook, range(len(work)))
+    for (_, _, positions), why in zip(work, found):  # in the order of the work, whatever the threads did
         for reason, mask in why.items():
             reasons.setdefault(reason, []).append((positions, mask))
-
-    run_all(cook, work)
     if not kept:
         return out
 
