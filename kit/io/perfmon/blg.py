@@ -47,6 +47,8 @@ STATUS_NAMES = {
 _LISTED = 5
 COOK_BLOCK = 1 << 18
 """Values cooked at a time (a block of columns of every sample)."""
+MAX_RUNS = 256
+"""A log of more runs of samples of one shape is cooked from copies of its columns instead."""
 
 
 def sample_list(numbers: list[int]) -> str:
@@ -208,13 +210,51 @@ def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: 
 
     found: list[dict] = [{} for _ in work]
 
+    by_runs = len(raw.blocks) > 1 and raw.run_count <= MAX_RUNS
+    starts = sorted({r0 for block in raw.blocks for (r0, _), _ in block.runs if r0 > 0}) if by_runs else []
+
     def cook(k: int) -> None:  # blocks of columns are independent: cooked on the pool's threads
         code, frequency, positions = work[k]
-        first, second, valid = raw.take(kept_arr[positions])
-        if not everything:  # a sample left out is no one's previous sample either
-            valid = valid & keep_rows[:, None]
-        cooked, found[k] = blg_cook.cook(code, frequency, first, second, valid)
-        out[:, positions] = cooked
+        cols = kept_arr[positions]
+        if not by_runs:
+            first, second, valid = raw.take(cols)
+            if not everything:  # a sample left out is no one's previous sample either
+                valid = valid & keep_rows[:, None]
+            cooked, found[k] = blg_cook.cook(code, frequency, first, second, valid)
+            out[:, positions] = cooked
+            return
+        # a log of a few shapes: each run of samples of one shape cooked from its decoded block
+        # (no copy), then the first sample of each run with the one before it
+        contiguous = positions[-1] - positions[0] + 1 == len(positions)
+        target = out[:, positions[0] : positions[-1] + 1] if contiguous else out[:, positions]  # a view, or a copy
+        target[...] = np.nan
+        why: dict[str, np.ndarray] = {}
+        for block, have, picked in raw.pieces(cols):
+            if have.size == cols.size:
+                have = slice(None)
+            for (r0, r1), (s0, s1) in block.runs:
+                valid = block.valid[s0:s1, picked]
+                if not everything:
+                    valid = valid & keep_rows[r0:r1, None]
+                cooked, reasons = blg_cook.cook(code, frequency, block.first[s0:s1, picked],
+                                                block.second[s0:s1, picked], valid)
+                target[r0:r1, have] = cooked
+                for reason, mask in reasons.items():
+                    why.setdefault(reason, np.zeros(target.shape, bool))[r0:r1, have] = mask
+        if starts:
+            pairs = np.asarray([(r - 1, r) for r in starts]).ravel()
+            first, second, valid = raw.take_rows(pairs, cols)
+            if not everything:
+                valid = valid & keep_rows[pairs][:, None]
+            for j, row in enumerate(starts):
+                cooked, reasons = blg_cook.cook(code, frequency, first[2 * j : 2 * j + 2], second[2 * j : 2 * j + 2],
+                                                valid[2 * j : 2 * j + 2])
+                target[row] = cooked[1]
+                for reason, mask in reasons.items():
+                    why.setdefault(reason, np.zeros(target.shape, bool))[row] = mask[1]
+        if not contiguous:
+            out[:, positions] = target
+        found[k] = why
 
     run_all(cook, range(len(work)))
     for (_, _, positions), why in zip(work, found):  # in the order of the work, whatever the threads did

@@ -168,6 +168,53 @@ class Raw:
                 valid[r0:r1, have] = block.valid[s0:s1, picked]
         return first, second, valid
 
+    def take_rows(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(first, second, valid) of samples ``rows`` (any order) and columns ``cols``."""
+        first = np.zeros((rows.size, cols.size), np.int64)
+        second = np.zeros((rows.size, cols.size), np.int64)
+        valid = np.zeros((rows.size, cols.size), bool)
+        for block, local in zip(self.blocks, self._local):
+            mine = local[cols]
+            have = np.flatnonzero(mine >= 0)
+            if not have.size:
+                continue
+            position = np.searchsorted(block.rows, rows)
+            inside = (position < block.rows.size) & (block.rows[np.minimum(position, block.rows.size - 1)] == rows)
+            if not inside.any():
+                continue
+            at = np.flatnonzero(inside)
+            # the array row of each sample: through the runs
+            array_rows = np.empty(at.size, np.int64)
+            for i, r in zip(range(at.size), rows[at].tolist()):
+                for (r0, r1), (s0, _) in block.runs:
+                    if r0 <= r < r1:
+                        array_rows[i] = s0 + r - r0
+                        break
+            grid = np.ix_(at, have)
+            source = np.ix_(array_rows, mine[have])
+            first[grid] = block.first[source]
+            second[grid] = block.second[source]
+            valid[grid] = block.valid[source]
+        return first, second, valid
+
+    def pieces(self, cols: np.ndarray):
+        """For columns ``cols``: (block, positions in ``cols`` it holds, its columns for them: a
+        slice where they follow each other) of every block holding some."""
+        for block, local in zip(self.blocks, self._local):
+            mine = local[cols]
+            have = np.flatnonzero(mine >= 0)
+            if not have.size:
+                continue
+            picked = mine[have]
+            if (np.diff(picked) == 1).all():
+                picked = slice(int(picked[0]), int(picked[-1]) + 1)
+            yield block, have, picked
+
+    @property
+    def run_count(self) -> int:
+        """Runs of consecutive samples over all blocks."""
+        return sum(len(block.runs) for block in self.blocks)
+
     def masks(self, cols: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """(bad status, {reason: blanked by a layout}) of columns ``cols``, (samples × len(cols))."""
         bad = np.zeros((self.n, cols.size), bool)
@@ -336,7 +383,8 @@ def apply(layout: Layout, reader: Reader, firsts: np.ndarray, count: int, part_l
           template: bytes) -> tuple[np.ndarray, dict]:
     """Which payloads (first records ``firsts``, all of ``count`` parts of ``part_lengths``)
     have ``layout``'s shape, and their values: (matching mask, {first, second, status}), each
-    value array (payloads × the layout's values; rows of payloads that do not match are garbage)."""
+    value array (payloads × the layout's values, ``status`` only those with a status; rows of
+    payloads that do not match are garbage)."""
     if (part_lengths[:-1] % 8).any():
         raise Unreadable(0, "a sample cut into parts that are not multiples of 8 bytes")
     index, masks = _words(layout)
@@ -349,22 +397,34 @@ def apply(layout: Layout, reader: Reader, firsts: np.ndarray, count: int, part_l
     for a, b in runs:
         sliced |= (index >= a) & (index < b)
     index, masks = index[~sliced], masks[~sliced]
+    # whole words at a constant stride (one per instance item) as strided slices
+    full = masks == np.uint64(0xFFFFFFFFFFFFFFFF)
+    whole = index[full]
+    strided = [(int(whole[a]), int(whole[b - 1]) + 1, step) for a, b, step in _progressions(whole)]
+    if strided:
+        keep = np.ones(index.size, bool)
+        for a, b, step in strided:
+            keep &= ~(full & (index >= a) & (index < b) & ((index - a) % step == 0))
+        index, masks = index[keep], masks[keep]
     expected = words[index] & masks
     width = -(-layout.length // 8)
     chunk = max(1, CHUNK_WORDS // max(1, width))
     match = np.zeros(firsts.size, bool)
+    status = np.asarray(layout.status, np.int64)
     fields = {
         "first": (np.asarray(layout.first, np.int64), np.asarray(layout.widths, np.int64), np.asarray(layout.signed)),
         "second": (np.asarray(layout.second, np.int64), np.asarray(layout.second_width, np.int64), None),
-        "status": (np.asarray(layout.status, np.int64), np.full(len(layout.status), 4, np.int64), None),
+        "status": (status[status >= 0], np.full(int((status >= 0).sum()), 4, np.int64), None),
     }
-    values = {name: np.zeros((firsts.size, len(layout.first)), np.int64) for name in fields}
+    values = {name: np.empty((firsts.size, offsets.size), np.int64) for name, (offsets, _, _) in fields.items()}
 
     def chunk_of(lo: int) -> None:  # numpy releases the GIL: chunks run on the pool's threads
         rows = reader.payloads(firsts[lo : lo + chunk], count, part_lengths)
         ok = ((rows[:, index] & masks) == expected).all(axis=1)
         for a, b in runs:
             ok &= (rows[:, a:b] == words[a:b]).all(axis=1)
+        for a, b, step in strided:
+            ok &= (rows[:, a:b:step] == words[a:b:step]).all(axis=1)
         match[lo : lo + chunk] = ok
         for name, (offsets, widths, signed) in fields.items():
             _values(rows, offsets, widths, signed, values[name][lo : lo + rows.shape[0]])
@@ -406,15 +466,25 @@ def _values(rows: np.ndarray, offsets: np.ndarray, widths: np.ndarray, signed: n
     offset -1: none, left 0) of each row of payload words; 4-byte ones zero-extended unless
     ``signed``."""
     have = offsets >= 0
+    if not have.all():
+        out[:, ~have] = 0
     if not have.any() or rows.shape[0] == 0:
         return
     offs, width = offsets[have], widths[have]
     every = bool(have.all())
     if (offs % 8 == 0).all() and (width == 8).all():  # the common case: aligned LONGLONGs
+        signed_rows = rows.view(np.int64)
         if every:
-            np.take(rows.view(np.int64), offs // 8, axis=1, out=out)
+            word = offs // 8
+            done = np.zeros(word.size, bool)
+            for a, b, step in _progressions(word):  # one per instance item: strided slices, no gather
+                out[:, a:b] = signed_rows[:, word[a] : word[b - 1] + 1 : step]
+                done[a:b] = True
+            rest = np.flatnonzero(~done)
+            if rest.size:
+                out[:, rest] = signed_rows[:, word[rest]]
         else:
-            out[:, have] = rows[:, offs // 8].view(np.int64)
+            out[:, have] = signed_rows[:, offs // 8]
         return
     word = offs // 8
     shift = ((offs % 8) * 8).astype(np.uint64)
@@ -503,7 +573,7 @@ def _assemble(n: int, width: int, blocks: list) -> Raw:
         bad = None
         with_status = np.flatnonzero(np.asarray(layout.status, np.int64) >= 0)
         if with_status.size:
-            status = values["status"][:, with_status]
+            status = values["status"]
             fine = (status == 0) | (status == 1)
             mine = fine[sel]
             if not mine.all():
@@ -519,6 +589,27 @@ def _assemble(n: int, width: int, blocks: list) -> Raw:
         out.append(Block(rows=rows, cols=cols, first=values["first"], second=values["second"], valid=valid,
                          bad_status=bad, forced=forced, runs=_runs_of(rows, sel)))
     return Raw(n, width, out, codes)
+
+
+def _progressions(index: np.ndarray, least: int = 8) -> list[tuple[int, int, int]]:
+    """Runs of ``index`` (increasing) with a constant positive step, at least ``least`` long:
+    (start, stop) positions in ``index`` and the step."""
+    if index.size < least:
+        return []
+    step = np.diff(index)
+    change = np.flatnonzero(np.diff(step) != 0) + 1  # positions in step where the step changes
+    out = []
+    for a, b in zip([0, *change.tolist()], [*change.tolist(), step.size]):
+        if b + 1 - a >= least and step[a] > 0:
+            out.append((a, b + 1, int(step[a])))
+    # overlapping ends (a run ends where the next starts): drop the shared element from the later run
+    cleaned, end = [], 0
+    for a, b, st in out:
+        a = max(a, end)
+        if b - a >= least:
+            cleaned.append((a, b, st))
+            end = b
+    return cleaned
 
 
 def _runs_of(rows: np.ndarray, sel: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:

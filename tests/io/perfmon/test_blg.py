@@ -448,3 +448,25 @@ def test_the_benchmark_writes_the_csv_capture_as_a_blg(tmp_path):
     assert capture.data.height == 240 and sorted(capture.data.columns[1:]) == sorted(columns)
     lm = capture.data.select(pl.col(f"^.*{generate.LM}.*$"))
     assert 0 < lm.drop_nulls().height < lm.height or lm.null_count().sum_horizontal()[0] > 0
+
+
+def test_a_sample_whose_instances_trade_names_is_read_by_its_own_names(tmp_path):
+    """Two instance names of equal length swapped in one sample: the same sizes and offsets, only
+    the names differ; the values must follow the names."""
+    n, names = 12, ["alpha-1", "bravo-2", "charl-3"]
+    first = np.arange(n * 3).reshape(n, 3) * 10 + np.array([1, 2, 3])
+    counter = W.Counter(HOST, "Network Interface", "*", "Current Bandwidth", 0x00010100)
+    path = W.write(tmp_path / "swap.blg", [counter] * 4, stamps(n),
+                   [W.Values(first, np.zeros((n, 3), np.int64), names=names) for _ in range(4)])
+    data = bytearray(path.read_bytes())
+    _, _, records = structure(path)
+    samples = blg_layout.assemble(records, blg_layout.SAMPLE)
+    start = int(records.offset[samples.first[5]])
+    end = start + int(records.size[samples.first[5]])
+    a, b = (data.index(name.encode("utf-16-le"), start, end) for name in names[:2])
+    data[a : a + 14], data[b : b + 14] = data[b : b + 14], data[a : a + 14]  # in the first record only
+    path.write_bytes(bytes(data))
+    capture = load(path)
+    got = {name: capture.data[f"{HOST}\\Network Interface({name})\\Current Bandwidth"].to_list() for name in names}
+    assert got["alpha-1"][5] == first[5, 1] and got["bravo-2"][5] == first[5, 0]
+    assert got["alpha-1"][4] == first[4, 0] and got["charl-3"][5] == first[5, 2]
