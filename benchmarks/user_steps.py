@@ -95,6 +95,7 @@ def widget_roundtrips(cfg: dict, t) -> None:
     """Every notebook widget's round trip in JupyterLab in headless Chromium, from the change to
     the re-rendered chart (``tests/viz/test_browser.py::test_widget_round_trips``, which records
     them): the median of each control. [s]"""
+    t.start()
     with tempfile.TemporaryDirectory() as artifacts:
         env = {**os.environ, "KIT_ARTIFACTS_DIR": artifacts}
         test = "tests/viz/test_browser.py::test_widget_round_trips"
