@@ -37,7 +37,7 @@ from kit.fleet import layout
 from kit.inputs.capture import Capture
 from kit.io import expand, load
 from kit.io.common import offset_minutes
-from kit.io.perfmon.cache import content_hash
+from kit.io.perfmon.cache import CacheProblem, content_hash
 
 STALE_S = 3600.0
 """Staging folders and unpublished data files older than this are left over from a crashed
@@ -151,20 +151,22 @@ def ingest(
         raise OptionError(f"workers={workers!r} is not a number of processes", hint="give 1 or more")
     count = max(1, min(workers or os.cpu_count() or 1, len(files)))
     removed = vacuum(root)
+    versions = ingested_versions(root)  # read once here, not once per file
+    earlier = [versions.get(str(p.resolve()), []) for p in files]
     bar = tqdm(total=len(files), unit="file", desc="ingesting", disable=progress is False,
                delay=0 if progress else PROGRESS_DELAY_S)
     outcomes: list[IngestOutcome] = []
     try:
         if count == 1:
-            for path in files:
-                outcomes.append(ingest_file(str(path), str(root), options))
+            for path, before in zip(files, earlier):
+                outcomes.append(ingest_file(str(path), str(root), options, before))
                 bar.update(1)
         else:
             # spawn: a forked child of a process running polars' thread pool can deadlock
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_one_thread) as pool:
                 for outcome in pool.map(ingest_file, [str(p) for p in files], [str(root)] * len(files),
-                                        [options] * len(files)):
+                                        [options] * len(files), earlier):
                     outcomes.append(outcome)
                     bar.update(1)
     finally:
@@ -224,13 +226,14 @@ def check_marker(root: Path) -> dict:
     return meta
 
 
-def ingest_file(path: str, root: str, options: dict) -> IngestOutcome:
-    """Ingest one file into the dataset at ``root`` (the worker of :func:`ingest`)."""
+def ingest_file(path: str, root: str, options: dict, earlier: list[str] | None = None) -> IngestOutcome:
+    """Ingest one file into the dataset at ``root`` (the worker of :func:`ingest`); ``earlier``:
+    keys of the captures ingested before from the same file (default: looked up)."""
     started = time.perf_counter()
     file, dataset = Path(path), Path(root)
     try:
         size = file.stat().st_size
-        key = layout.capture_key(content_hash(file, remember=False), options)
+        key = layout.capture_key(_hash(file), options)
     except OSError as exc:
         return IngestOutcome(path, "failed", message=f"{path}: cannot read the file: {exc.strerror or exc}")
     manifest = dataset / layout.CAPTURES / f"{key}.json"
@@ -261,7 +264,9 @@ def ingest_file(path: str, root: str, options: dict) -> IngestOutcome:
             "sources": [_source_dict(s) for s in capture.sources],
             "warnings": [_warning_dict(w) for w in capture.warnings],
         }
-        earlier = _earlier_versions(dataset, identity, key)
+        if earlier is None:
+            earlier = ingested_versions(dataset).get(identity, [])
+        earlier = sorted(k for k in earlier if k != key)
         publish(stage, dataset, key, parts, json.dumps(record, indent=1).encode())
         for old in earlier:
             remove_capture(dataset, old)
@@ -278,6 +283,16 @@ def ingest_file(path: str, root: str, options: dict) -> IngestOutcome:
     )
 
 
+def _hash(file: Path) -> str:
+    """The file's content hash, remembered against its path, inode, size and times in the kit's
+    cache folder (:func:`kit.io.perfmon.cache.content_hash`): a file ingested again unchanged
+    costs a ``stat``. A memo that cannot be written is no error: the hash is known."""
+    try:
+        return content_hash(file)
+    except CacheProblem as exc:
+        return exc.args[1]
+
+
 def _load_options(options: dict) -> dict:
     return {k: v for k, v in options.items() if k != "utc_offset" or v is not None}
 
@@ -286,8 +301,14 @@ def _write_parts(capture: Capture, key: str, stage: Path) -> list[dict]:
     """Write ``capture`` as one Parquet file per host partition and UTC day under ``stage``;
     return each file's entry of the manifest."""
     catalog = capture.catalog.with_columns(partition=layout.partition_of("host"))
-    data = capture.data.with_columns(__day=pl.col("time").dt.date())
-    days = data.partition_by("__day", as_dict=True, maintain_order=True, include_key=False) if data.height else {}
+    first, last = (capture.start.date(), capture.end.date()) if capture.data.height else (None, None)
+    if first is None:
+        days = {}
+    elif first == last:  # the usual day-long (or shorter) log: no split
+        days = {(first,): capture.data}
+    else:
+        days = capture.data.with_columns(__day=pl.col("time").dt.date()).partition_by(
+            "__day", as_dict=True, maintain_order=True, include_key=False)
     parts = []
     for host, columns in catalog.group_by("partition", maintain_order=True).agg(pl.col("column")).iter_rows():
         for (day,), frame in days.items():
@@ -298,7 +319,7 @@ def _write_parts(capture: Capture, key: str, stage: Path) -> list[dict]:
             target = stage / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             rows.select("time", *columns).write_parquet(
-                target, compression="lz4", row_group_size=layout.ROW_GROUP_ROWS, statistics=True
+                target, compression=layout.COMPRESSION, row_group_size=layout.ROW_GROUP_ROWS, statistics=layout.STATISTICS
             )
             parts.append({
                 "host": host, "date": day.isoformat(), "file": relative, "rows": rows.height, "columns": len(columns),
@@ -376,13 +397,14 @@ def vacuum(dataset: str | Path, *, older_than_s: float = STALE_S) -> tuple[str, 
     return tuple(sorted(removed))
 
 
-def _earlier_versions(dataset: Path, identity: str, key: str) -> list[str]:
-    """Keys of the captures ingested before from the same file (absolute path) with other bytes."""
-    found = []
-    for manifest in (dataset / layout.CAPTURES).glob("*.json"):
-        if manifest.stem != key and _read_json(manifest).get("identity") == identity:
-            found.append(manifest.stem)
-    return sorted(found)
+def ingested_versions(dataset: Path) -> dict[str, list[str]]:
+    """The keys of the captures in the dataset by the file they came from (absolute path)."""
+    found: dict[str, list[str]] = {}
+    for manifest in sorted((dataset / layout.CAPTURES).glob("*.json")):
+        identity = _read_json(manifest).get("identity")
+        if identity:
+            found.setdefault(identity, []).append(manifest.stem)
+    return found
 
 
 def _read_json(path: Path) -> dict:
