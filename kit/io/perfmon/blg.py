@@ -28,7 +28,7 @@ from kit.io.common import EARLIEST, LATEST, LINE
 from kit.io.perfmon import blg_cook, blg_layout
 from kit.io.perfmon.assemble import catalog, finish, not_selected, unique_names
 from kit.io.perfmon.blg_layout import FILETIME_UNIX, Zone, refuse
-from kit.io.perfmon.blg_samples import Columns, decode, run_all
+from kit.io.perfmon.blg_samples import Columns, decode, run_all, runs_of
 from kit.io.perfmon.paths import counter_filter
 from kit.io.perfmon.source import ReadOptions
 
@@ -47,8 +47,8 @@ STATUS_NAMES = {
 _LISTED = 5
 COOK_BLOCK = 1 << 18
 """Values cooked at a time (a block of columns of every sample)."""
-MAX_RUNS = 256
-"""A log of more runs of samples of one shape is cooked from copies of its columns instead."""
+BLANKED: set[str] = set()
+"""Reasons a layout gives for values it blanks (not PDH errors)."""
 
 
 def sample_list(numbers: list[int]) -> str:
@@ -136,7 +136,16 @@ def _parse(data, path: Path, options: ReadOptions) -> _Parsed:
         objects = blg_perfdata.reader(data, records, path)
     samples = blg_layout.assemble(records, blg_layout.SAMPLE)
     columns = Columns()
-    raw, skipped = decode(data, records, samples, entries, columns, objects)
+    reader, shapes, skipped = decode(data, records, samples, entries, columns, objects)
+    try:
+        return _finish_parse(header, records, samples, lists, shapes, skipped, columns, warnings, path, options)
+    finally:
+        reader.close()
+
+
+def _finish_parse(header, records, samples, lists, shapes, skipped, columns, warnings, path, options) -> _Parsed:
+    """The samples' displayed values (read and cooked shape by shape) and what was left out."""
+    name = str(path)
     before = samples.first < lists.first[0]
     for i in np.flatnonzero(before).tolist():
         skipped[i] = "it comes before the counter list (the log's buffers are out of order)"
@@ -168,7 +177,7 @@ def _parse(data, path: Path, options: ReadOptions) -> _Parsed:
         if len(chosen) < len(kept):
             warnings.append(not_selected(name, options.counters, len(kept) - len(chosen), len(kept)))
         kept = chosen
-    values = _cook(raw, columns, kept, keep_rows, lines, name, warnings)
+    values = _cook(shapes, columns, kept, keep_rows, lines, name, warnings)
     local = records.time[samples.first] if n else np.zeros(0, np.int64)
     if not keep_rows.all():
         values, local, lines = values[keep_rows], local[keep_rows], lines[keep_rows]
@@ -190,101 +199,121 @@ def _skipped_samples(name: str, skipped: dict[int, str], records, samples) -> Lo
     )
 
 
-def _cook(raw, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: np.ndarray, name: str,
+def _cook(shapes, columns: Columns, kept: list[int], keep_rows: np.ndarray, lines: np.ndarray, name: str,
           warnings: list[LoadWarning]) -> np.ndarray:
-    """Displayed values (samples × kept columns, column-major, NaN = blank), cooked per counter
-    type and time base, with the warnings for raw values that are there but invalid or not
-    computable."""
-    n = raw.n
-    out = np.empty((n, len(kept)), np.float64, order="F")
-    groups: dict[tuple[int, int], list[int]] = {}
-    for position, c in enumerate(kept):
-        column = columns.columns[c]
-        groups.setdefault((column.counter_type, column.frequency), []).append(position)
-    kept_arr = np.asarray(kept, np.int64)
-    reasons: dict[str, list[tuple[list[int], np.ndarray]]] = {}
-    block = max(1, COOK_BLOCK // max(1, n))  # columns cooked at a time: the temporaries stay in cache
-    everything = bool(keep_rows.all())
-    work = [(code, frequency, every[lo : lo + block]) for (code, frequency), every in groups.items()
-            for lo in range(0, len(every), block)]
+    """Displayed values (samples × kept columns, column-major, NaN = blank), read and cooked a
+    block of payloads at a time (on the pool's threads), with the warnings for raw values that are
+    there but invalid or not computable.
 
-    found: list[dict] = [{} for _ in work]
-
-    by_runs = len(raw.blocks) > 1 and raw.run_count <= MAX_RUNS
-    starts = sorted({r0 for block in raw.blocks for (r0, _), _ in block.runs if r0 > 0}) if by_runs else []
-
-    def cook(k: int) -> None:  # blocks of columns are independent: cooked on the pool's threads
-        code, frequency, positions = work[k]
-        cols = kept_arr[positions]
-        if not by_runs:
-            first, second, valid = raw.take(cols)
-            if not everything:  # a sample left out is no one's previous sample either
-                valid = valid & keep_rows[:, None]
-            cooked, found[k] = blg_cook.cook(code, frequency, first, second, valid)
-            out[:, positions] = cooked
-            return
-        # a log of a few shapes: each run of samples of one shape cooked from its decoded block
-        # (no copy), then the first sample of each run with the one before it
-        contiguous = positions[-1] - positions[0] + 1 == len(positions)
-        target = out[:, positions[0] : positions[-1] + 1] if contiguous else out[:, positions]  # a view, or a copy
-        target[...] = np.nan
-        why: dict[str, np.ndarray] = {}
-        for block, have, picked in raw.pieces(cols):
-            if have.size == cols.size:
-                have = slice(None)
-            for (r0, r1), (s0, s1) in block.runs:
-                valid = block.valid[s0:s1, picked]
-                if not everything:
-                    valid = valid & keep_rows[r0:r1, None]
-                cooked, reasons = blg_cook.cook(code, frequency, block.first[s0:s1, picked],
-                                                block.second[s0:s1, picked], valid)
-                target[r0:r1, have] = cooked
-                for reason, mask in reasons.items():
-                    why.setdefault(reason, np.zeros(target.shape, bool))[r0:r1, have] = mask
-        if starts:
-            pairs = np.asarray([(r - 1, r) for r in starts]).ravel()
-            first, second, valid = raw.take_rows(pairs, cols)
-            if not everything:
-                valid = valid & keep_rows[pairs][:, None]
-            for j, row in enumerate(starts):
-                cooked, reasons = blg_cook.cook(code, frequency, first[2 * j : 2 * j + 2], second[2 * j : 2 * j + 2],
-                                                valid[2 * j : 2 * j + 2])
-                target[row] = cooked[1]
-                for reason, mask in reasons.items():
-                    why.setdefault(reason, np.zeros(target.shape, bool))[row] = mask[1]
-        if not contiguous:
-            out[:, positions] = target
-        found[k] = why
-
-    run_all(cook, range(len(work)))
-    for (_, _, positions), why in zip(work, found):  # in the order of the work, whatever the threads did
-        for reason, mask in why.items():
-            reasons.setdefault(reason, []).append((positions, mask))
-    if not kept:
+    Within a block, each run of consecutive samples is cooked from its raw values; the first
+    sample of a run is then cooked with the raw values of the sample before it, wherever that
+    one was read (another block, another shape), or stays blank when there is none."""
+    n, width = lines.size, len(kept)
+    out = np.full((n, width), np.nan, order="F")
+    if not width:
         return out
+    position_of = np.full(len(columns.columns), -1, np.int64)
+    position_of[np.asarray(kept, np.int64)] = np.arange(width)
+    prepared, jobs = [], []
+    for i, shape in enumerate(shapes):
+        where = position_of[shape.cols]
+        local = np.flatnonzero(where >= 0)
+        groups: dict[tuple[int, int], list[int]] = {}
+        for j, c in enumerate(shape.cols[local].tolist()):
+            column = columns.columns[c]
+            groups.setdefault((column.counter_type, column.frequency), []).append(j)
+        blank = {j: shape.plan.layout.blank[v] for j, v in enumerate(local.tolist()) if v in shape.plan.layout.blank}
+        prepared.append((local, where[local], [(key, np.asarray(g)) for key, g in groups.items()], blank))
+        jobs += [(i, lo) for lo in range(0, shape.rows.size, shape.plan.read_chunk)] if local.size else []
+    results: list[dict] = [{} for _ in jobs]
 
-    def report(code: str, mask: np.ndarray, text: str) -> None:
-        if not everything:
-            mask = mask & keep_rows[:, None]
-        rows = mask.any(axis=1)
-        if rows.any():
-            where = lines[rows].tolist()
-            warnings.append(LoadWarning(name, code, f"{int(mask.sum())} value(s) {text} ({sample_list(where)})",
-                                        line=where[0]))
+    def job(k: int) -> None:
+        i, lo = jobs[k]
+        shape = shapes[i]
+        local, positions, groups, blank = prepared[i]
+        rows = shape.rows[lo : lo + shape.plan.read_chunk]
+        raw = shape.plan.values(shape.plan.payload_words(shape.firsts[lo : lo + shape.plan.read_chunk]), local)
+        valid = (raw["status"] == 0) | (raw["status"] == 1)
+        bad = ~valid
+        valid &= keep_rows[rows][:, None]
+        bad &= keep_rows[rows][:, None]
+        for j, reason in blank.items():
+            result_reason(results[k], reason, rows[valid[:, j]], int(valid[:, j].sum()))
+            valid[:, j] = False
+        if bad.any():
+            results[k]["bad"] = (rows[bad.any(axis=1)], int(bad.sum()), set(np.unique(raw["status"][bad]).tolist()))
+        edges = results[k].setdefault("edges", [])
+        for a, b in runs_of(rows):
+            r0 = int(rows[a])
+            for (code, frequency), g in groups:
+                cooked, why = blg_cook.cook(code, frequency, raw["first"][a:b, g], raw["second"][a:b, g], valid[a:b, g])
+                out[r0 : r0 + b - a, positions[g]] = cooked
+                for reason, mask in why.items():
+                    hit = mask.any(axis=1)
+                    result_reason(results[k], reason, rows[a:b][hit], int(mask.sum()))
+            edges.append((r0, r0 + b - a - 1, i, raw["first"][[a, b - 1]], raw["second"][[a, b - 1]],
+                          valid[[a, b - 1]]))
 
-    bad_status, forced = raw.masks(kept_arr) if raw.codes or any(b.forced for b in raw.blocks) else (None, {})
-    if raw.codes:
-        named = ", ".join(f"{STATUS_NAMES.get(c, 'status')} ({c:#010x})" for c in sorted(raw.codes)[:_LISTED])
-        report("status-not-ok", bad_status,
-               f"carry a PDH status that says they are not valid ({named}): left blank, as relog does")
-    for reason, mask in forced.items():
-        report("not-computable", mask, f"left blank: {reason}")
-    for reason, parts in reasons.items():
-        mask = np.zeros((n, len(kept)), bool, order="F")
-        for positions, part in parts:
-            mask[:, positions] = part
-        report("not-computable", mask, f"left blank where PDH reports an error instead of a value: {reason}")
+    run_all(job, range(len(jobs)))
+    # the first sample of each run, with the sample before it
+    last = {}
+    for result in results:
+        for _, end, i, first, second, valid in result.get("edges", []):
+            last[end] = (prepared[i][1], first[1], second[1], valid[1])
+    boundary: dict = {}
+    for result in results:
+        for start, _, i, first, second, valid in result.get("edges", []):
+            before = last.get(start - 1)
+            if before is None:
+                continue
+            positions, groups = prepared[i][1], prepared[i][2]
+            prev_first = np.zeros(width, np.int64)
+            prev_second = np.zeros(width, np.int64)
+            prev_valid = np.zeros(width, bool)
+            prev_first[before[0]], prev_second[before[0]], prev_valid[before[0]] = before[1], before[2], before[3]
+            for (code, frequency), g in groups:
+                at = positions[g]
+                pair = (np.stack([prev_first[at], first[0, g]]), np.stack([prev_second[at], second[0, g]]),
+                        np.stack([prev_valid[at], valid[0, g]]))
+                cooked, why = blg_cook.cook(code, frequency, *pair)
+                out[start, at] = cooked[1]
+                for reason, mask in why.items():
+                    if mask[1].any():
+                        result_reason(boundary, reason, np.asarray([start]), int(mask[1].sum()))
+    _report(results + [boundary], lines, name, warnings)
     return out
+
+
+def result_reason(result: dict, reason: str, rows: np.ndarray, count: int) -> None:
+    """Count ``count`` values of samples ``rows`` left blank for ``reason`` in a job's result."""
+    if count:
+        found = result.setdefault("reasons", {}).setdefault(reason, [[], 0])
+        found[0].append(rows)
+        found[1] += count
+
+
+def _report(results: list[dict], lines: np.ndarray, name: str, warnings: list[LoadWarning]) -> None:
+    """The warnings for the values the jobs left blank (in the order of the jobs)."""
+    def warn(code: str, rows: list[np.ndarray], count: int, text: str) -> None:
+        where = lines[np.unique(np.concatenate(rows))].tolist() if rows else []
+        if count and where:
+            warnings.append(LoadWarning(name, code, f"{count} value(s) {text} ({sample_list(where)})", line=where[0]))
+
+    bad = [r["bad"] for r in results if "bad" in r]
+    if bad:
+        codes = sorted({int(c) & 0xFFFFFFFF for _, _, found in bad for c in found})
+        named = ", ".join(f"{STATUS_NAMES.get(c, 'status')} ({c:#010x})" for c in codes[:_LISTED])
+        warn("status-not-ok", [rows for rows, _, _ in bad], sum(count for _, count, _ in bad),
+             f"carry a PDH status that says they are not valid ({named}): left blank, as relog does")
+    reasons: dict[str, list] = {}
+    for result in results:
+        for reason, (rows, count) in result.get("reasons", {}).items():
+            merged = reasons.setdefault(reason, [[], 0])
+            merged[0] += rows
+            merged[1] += count
+    for reason, (rows, count) in reasons.items():
+        prefix = "left blank" if reason in BLANKED else "left blank where PDH reports an error instead of a value"
+        warn("not-computable", rows, count, f"{prefix}: {reason}")
 
 
 def _capture(parsed: _Parsed, name: str, options: ReadOptions) -> Capture:

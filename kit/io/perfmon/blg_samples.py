@@ -110,130 +110,6 @@ class Columns:
         return found
 
 
-@dataclass
-class Block:
-    """The raw values of the samples ``rows`` (sorted) that share one layout, for its columns
-    ``cols``: arrays of (payloads checked against the layout × columns), whose rows ``runs`` maps
-    to the samples (the other rows are payloads that did not match: never read)."""
-
-    rows: np.ndarray
-    cols: np.ndarray
-    first: np.ndarray
-    second: np.ndarray
-    """FirstValue and SecondValue (int64)."""
-    valid: np.ndarray
-    """True where the status is valid (PDH_CSTATUS_VALID_DATA or _NEW_DATA) and no layout blanks it."""
-    bad_status: np.ndarray | None
-    """True where the status is another (None: none is)."""
-    forced: dict[str, np.ndarray]
-    """Values the layout leaves blank, by reason."""
-    runs: list = field(default_factory=list)
-    """((first sample, last + 1), (first array row, last + 1)) of each run (:func:`_runs_of`)."""
-
-
-class Raw:
-    """Raw values of every sample (rows, file order) and column, kept as the decoded blocks;
-    :meth:`take` gives the (samples × columns) arrays of some columns, so that the values are
-    cooked a block of columns at a time without a copy of all of them."""
-
-    def __init__(self, n: int, width: int, blocks: list[Block], codes: set[int]) -> None:
-        self.n, self.width, self.blocks, self.codes = n, width, blocks, codes
-        self._local = []
-        for block in blocks:
-            local = np.full(width, -1, np.int64)
-            local[block.cols] = np.arange(block.cols.size)
-            self._local.append(local)
-
-    def take(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(first, second, valid) of columns ``cols``: (samples × len(cols)); where no sample
-        holds a column, valid is False (and the raw values are not meaningful)."""
-        if len(self.blocks) == 1:  # one shape: views of the decoded arrays when they line up
-            block, local = self.blocks[0], self._local[0][cols]
-            if block.rows.size == self.n and len(block.runs) == 1 and block.runs[0][1] == (0, self.n) \
-                    and (local >= 0).all() and (np.diff(local) == 1).all():
-                cut = slice(int(local[0]), int(local[-1]) + 1)
-                return block.first[:, cut], block.second[:, cut], block.valid[:, cut]
-        first = np.empty((self.n, cols.size), np.int64)
-        second = np.empty((self.n, cols.size), np.int64)
-        valid = np.zeros((self.n, cols.size), bool)
-        for block, local in zip(self.blocks, self._local):
-            mine = local[cols]
-            have = np.flatnonzero(mine >= 0)
-            if not have.size:
-                continue
-            picked = mine[have]
-            for (r0, r1), (s0, s1) in block.runs:
-                first[r0:r1, have] = block.first[s0:s1, picked]
-                second[r0:r1, have] = block.second[s0:s1, picked]
-                valid[r0:r1, have] = block.valid[s0:s1, picked]
-        return first, second, valid
-
-    def take_rows(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(first, second, valid) of samples ``rows`` (any order) and columns ``cols``."""
-        first = np.zeros((rows.size, cols.size), np.int64)
-        second = np.zeros((rows.size, cols.size), np.int64)
-        valid = np.zeros((rows.size, cols.size), bool)
-        for block, local in zip(self.blocks, self._local):
-            mine = local[cols]
-            have = np.flatnonzero(mine >= 0)
-            if not have.size:
-                continue
-            position = np.searchsorted(block.rows, rows)
-            inside = (position < block.rows.size) & (block.rows[np.minimum(position, block.rows.size - 1)] == rows)
-            if not inside.any():
-                continue
-            at = np.flatnonzero(inside)
-            # the array row of each sample: through the runs
-            array_rows = np.empty(at.size, np.int64)
-            for i, r in zip(range(at.size), rows[at].tolist()):
-                for (r0, r1), (s0, _) in block.runs:
-                    if r0 <= r < r1:
-                        array_rows[i] = s0 + r - r0
-                        break
-            grid = np.ix_(at, have)
-            source = np.ix_(array_rows, mine[have])
-            first[grid] = block.first[source]
-            second[grid] = block.second[source]
-            valid[grid] = block.valid[source]
-        return first, second, valid
-
-    def pieces(self, cols: np.ndarray):
-        """For columns ``cols``: (block, positions in ``cols`` it holds, its columns for them: a
-        slice where they follow each other) of every block holding some."""
-        for block, local in zip(self.blocks, self._local):
-            mine = local[cols]
-            have = np.flatnonzero(mine >= 0)
-            if not have.size:
-                continue
-            picked = mine[have]
-            if (np.diff(picked) == 1).all():
-                picked = slice(int(picked[0]), int(picked[-1]) + 1)
-            yield block, have, picked
-
-    @property
-    def run_count(self) -> int:
-        """Runs of consecutive samples over all blocks."""
-        return sum(len(block.runs) for block in self.blocks)
-
-    def masks(self, cols: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """(bad status, {reason: blanked by a layout}) of columns ``cols``, (samples × len(cols))."""
-        bad = np.zeros((self.n, cols.size), bool)
-        forced: dict[str, np.ndarray] = {}
-        for block, local in zip(self.blocks, self._local):
-            mine = local[cols]
-            have = np.flatnonzero(mine >= 0)
-            if not have.size or (block.bad_status is None and not block.forced):
-                continue
-            picked = mine[have]
-            for (r0, r1), (s0, s1) in block.runs:
-                if block.bad_status is not None:
-                    bad[r0:r1, have] = block.bad_status[s0:s1, picked]
-                for reason, mask in block.forced.items():
-                    target = forced.setdefault(reason, np.zeros((self.n, cols.size), bool))
-                    target[r0:r1, have] = mask[s0:s1, picked]
-        return bad, forced
-
-
 # -- parsing one payload --------------------------------------------------------------------------
 
 
@@ -369,68 +245,61 @@ class Reader:
         return pieces[0] if count == 1 else np.concatenate(pieces, axis=1)
 
 
-def _words(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed bytes of ``layout`` as payload words: (word indices, masks)."""
+def _mask(layout: Layout) -> np.ndarray:
+    """One mask per payload word: the bytes every payload of the layout's shape has as it."""
     mask = np.zeros(-(-layout.length // 8) * 8, np.uint8)
     for start, end in layout.fixed:
         mask[start:end] = 0xFF
-    words = mask.view("<u8")
-    used = np.flatnonzero(words)
-    return used, words[used]
+    return mask.view("<u8").copy()
 
 
-def apply(layout: Layout, reader: Reader, firsts: np.ndarray, count: int, part_lengths: np.ndarray,
-          template: bytes) -> tuple[np.ndarray, dict]:
-    """Which payloads (first records ``firsts``, all of ``count`` parts of ``part_lengths``)
-    have ``layout``'s shape, and their values: (matching mask, {first, second, status}), each
-    value array (payloads × the layout's values, ``status`` only those with a status; rows of
-    payloads that do not match are garbage)."""
-    if (part_lengths[:-1] % 8).any():
-        raise Unreadable(0, "a sample cut into parts that are not multiples of 8 bytes")
-    index, masks = _words(layout)
-    padded = template + bytes(-len(template) % 8)
-    words = np.frombuffer(padded, "<u8")
-    # long runs of whole fixed words (instance names) are compared as slices, the rest gathered
-    full = masks == np.uint64(0xFFFFFFFFFFFFFFFF)
-    runs = [(a, b) for (a, b), _ in _runs_of(index[full], index[full]) if b - a >= SLICE_WORDS]
-    sliced = np.zeros(index.size, bool)
-    for a, b in runs:
-        sliced |= (index >= a) & (index < b)
-    index, masks = index[~sliced], masks[~sliced]
-    # whole words at a constant stride (one per instance item) as strided slices
-    full = masks == np.uint64(0xFFFFFFFFFFFFFFFF)
-    whole = index[full]
-    strided = [(int(whole[a]), int(whole[b - 1]) + 1, step) for a, b, step in _progressions(whole)]
-    if strided:
-        keep = np.ones(index.size, bool)
-        for a, b, step in strided:
-            keep &= ~(full & (index >= a) & (index < b) & ((index - a) % step == 0))
-        index, masks = index[keep], masks[keep]
-    expected = words[index] & masks
-    width = -(-layout.length // 8)
-    chunk = max(1, CHUNK_WORDS // max(1, width))
-    match = np.zeros(firsts.size, bool)
-    status = np.asarray(layout.status, np.int64)
-    fields = {
-        "first": (np.asarray(layout.first, np.int64), np.asarray(layout.widths, np.int64), np.asarray(layout.signed)),
-        "second": (np.asarray(layout.second, np.int64), np.asarray(layout.second_width, np.int64), None),
-        "status": (status[status >= 0], np.full(int((status >= 0).sum()), 4, np.int64), None),
-    }
-    values = {name: np.empty((firsts.size, offsets.size), np.int64) for name, (offsets, _, _) in fields.items()}
+class Plan:
+    """How to check payloads against a :class:`Layout` and read their values, a block of payloads
+    at a time (numpy; the work of blocks runs on a small thread pool)."""
 
-    def chunk_of(lo: int) -> None:  # numpy releases the GIL: chunks run on the pool's threads
-        rows = reader.payloads(firsts[lo : lo + chunk], count, part_lengths)
-        ok = ((rows[:, index] & masks) == expected).all(axis=1)
-        for a, b in runs:
-            ok &= (rows[:, a:b] == words[a:b]).all(axis=1)
-        for a, b, step in strided:
-            ok &= (rows[:, a:b:step] == words[a:b:step]).all(axis=1)
-        match[lo : lo + chunk] = ok
-        for name, (offsets, widths, signed) in fields.items():
-            _values(rows, offsets, widths, signed, values[name][lo : lo + rows.shape[0]])
+    def __init__(self, layout: Layout, reader: Reader, count: int, part_lengths: np.ndarray, template: bytes) -> None:
+        if (part_lengths[:-1] % 8).any():
+            raise Unreadable(0, "a sample cut into parts that are not multiples of 8 bytes")
+        self.layout, self.reader, self.count, self.part_lengths = layout, reader, count, part_lengths
+        padded = template + bytes(-len(template) % 8)
+        width = -(-layout.length // 8)
+        self.mask = _mask(layout)
+        self.expected = np.frombuffer(padded, "<u8")[:width] & self.mask
+        self.chunk = max(1, CHUNK_WORDS // max(1, width))
+        self.read_chunk = max(1, READ_WORDS // max(1, width))
 
-    run_all(chunk_of, range(0, firsts.size, chunk))
-    return match, values
+    def payload_words(self, firsts: np.ndarray) -> np.ndarray:
+        """The payloads (first records ``firsts``) as rows of words."""
+        return self.reader.payloads(firsts, self.count, self.part_lengths)
+
+    def check(self, firsts: np.ndarray) -> np.ndarray:
+        """Which of the payloads (first records ``firsts``) have the layout's shape."""
+        match = np.zeros(firsts.size, bool)
+
+        def block(lo: int) -> None:  # every word, masked: one vectorised pass (faster than picking words)
+            rows = self.payload_words(firsts[lo : lo + self.chunk])
+            np.bitwise_and(rows, self.mask, out=rows)
+            match[lo : lo + self.chunk] = (rows == self.expected).all(axis=1)
+
+        run_all(block, range(0, firsts.size, self.chunk))
+        return match
+
+    def values(self, rows: np.ndarray, positions: np.ndarray) -> dict[str, np.ndarray]:
+        """{first, second, status} of the layout's values at ``positions`` in payload words
+        ``rows`` (from :meth:`payload_words`): (payloads × positions); status 0 where there is none."""
+        layout = self.layout
+        out = {}
+        for name, offsets, widths, signed in (
+            ("first", layout.first, layout.widths, layout.signed),
+            ("second", layout.second, layout.second_width, None),
+            ("status", layout.status, [4] * len(layout.status), None),
+        ):
+            offsets = np.asarray(offsets, np.int64)[positions]
+            target = np.empty((rows.shape[0], positions.size), np.int64)
+            _values(rows, offsets, np.asarray(widths, np.int64)[positions],
+                    None if signed is None else np.asarray(signed)[positions], target)
+            out[name] = target
+        return out
 
 
 def run_all(work: Callable[[int], None], items) -> None:
@@ -454,8 +323,8 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL[0]
 
 
-SLICE_WORDS = 16
-"""Runs of at least this many fixed words are compared as slices."""
+READ_WORDS = 1 << 19
+"""Payload words read and cooked at a time (4 MiB: fewer, larger numpy steps)."""
 CHUNK_WORDS = 1 << 18
 """Payload words copied out of the file at a time (2 MiB: the copies stay in cache)."""
 
@@ -503,92 +372,74 @@ def _values(rows: np.ndarray, offsets: np.ndarray, widths: np.ndarray, signed: n
     out[:, have] = result
 
 
+@dataclass
+class Shape:
+    """The samples ``rows`` (positions among the log's samples, increasing) that share one
+    layout: where their payloads are, how to read them, and the global column of each value."""
+
+    plan: Plan
+    rows: np.ndarray
+    firsts: np.ndarray
+    cols: np.ndarray
+
+
 def decode(data, records: Records, samples: Payloads, entries: list[Entry], columns: Columns,
-           objects=None) -> tuple[Raw, dict[int, str]]:
-    """Raw values of every sample payload; and the samples (by position) that could not be
-    decoded, with the reason."""
-    n = samples.first.size
+           objects=None) -> tuple[Reader, list[Shape], dict[int, str]]:
+    """The shapes of the sample payloads (every sample checked against its layout), with the
+    columns registered in ``columns``; and the samples (by position) that could not be decoded,
+    with the reason. The values are read later, shape by shape (:meth:`Plan.values`); the
+    returned :class:`Reader` must be closed by the caller."""
     reader = Reader(data, records)
     skipped: dict[int, str] = {}
-    blocks = []
-    try:
-        sizes = records.size - EVENT_HEADER
-        keys = [sizes[f : f + c].tobytes() if ok else None
-                for f, c, ok in zip(samples.first.tolist(), samples.count.tolist(), samples.ok.tolist())]
-        for i in np.flatnonzero(~samples.ok).tolist():
-            skipped[i] = "its parts are incomplete or out of order (a cut-off or damaged log)"
-        groups: dict[bytes, list[int]] = {}
-        for i, key in enumerate(keys):
-            if key is not None:
-                groups.setdefault(key, []).append(i)
-        for key, members in groups.items():
-            pending = np.asarray(members, np.int64)
-            part_lengths = np.frombuffer(key, np.int64)
-            count = part_lengths.size
-            window = pending.size
-            while pending.size:
-                head = int(pending[0])
-                first = int(samples.first[head])
-                payload = b"".join(
-                    bytes(data[int(records.offset[r]) + EVENT_HEADER : int(records.offset[r]) + int(records.size[r])])
-                    for r in range(first, first + count)
-                )
-                try:
-                    layout = parse(payload, entries, objects)
-                    candidates = pending[:window]
-                    match, values = apply(layout, reader, samples.first[candidates], count, part_lengths, payload)
-                except Unreadable as exc:
-                    skipped[head] = f"{exc.why} (payload byte {exc.at:,})"
-                    pending = pending[1:]
-                    continue
-                if not match[0]:
-                    skipped[head] = "its layout does not check against itself"
-                    pending = pending[1:]
-                    continue
-                clash = next((k for k in layout.keys if k in columns.index
-                              and columns.columns[columns.index[k]] != layout.made[k]), None)
-                if clash is not None:
-                    for i in candidates[match].tolist():
-                        skipped[i] = (f"counter {layout.made[clash].path!r} has another type or time base here than "
-                                      "earlier in the log")
-                    pending = np.concatenate([candidates[~match], pending[window:]])
-                    continue
-                chosen = candidates[match]
-                blocks.append((chosen, np.flatnonzero(match), [columns.get(k, lambda k=k: layout.made[k])
-                                                               for k in layout.keys], values, layout))
-                pending = np.concatenate([candidates[~match], pending[window:]])
-                window = max(16, 4 * int(match.sum())) if match.sum() < candidates.size else max(window, 16)
-    finally:
-        reader.close()
-    return _assemble(n, len(columns.columns), blocks), skipped
-
-
-def _assemble(n: int, width: int, blocks: list) -> Raw:
-    """The :class:`Raw` of the decoded blocks, with the statuses and the layouts' blanks applied."""
-    out, codes = [], set()
-    for rows, sel, cols, values, layout in blocks:
-        cols = np.asarray(cols, np.int64)
-        m, k = values["first"].shape
-        valid = np.ones((m, k), bool)
-        bad = None
-        with_status = np.flatnonzero(np.asarray(layout.status, np.int64) >= 0)
-        if with_status.size:
-            status = values["status"]
-            fine = (status == 0) | (status == 1)
-            mine = fine[sel]
-            if not mine.all():
-                valid[:, with_status] = fine
-                bad = np.zeros((m, k), bool)
-                bad[:, with_status] = ~fine
-                codes.update(int(c) & 0xFFFFFFFF for c in np.unique(status[sel][~mine]))
-        forced: dict[str, np.ndarray] = {}
-        for position, reason in layout.blank.items():
-            mask = forced.setdefault(reason, np.zeros((m, k), bool))
-            mask[:, position] = True
-            valid[:, position] = False
-        out.append(Block(rows=rows, cols=cols, first=values["first"], second=values["second"], valid=valid,
-                         bad_status=bad, forced=forced, runs=_runs_of(rows, sel)))
-    return Raw(n, width, out, codes)
+    shapes: list[Shape] = []
+    sizes = records.size - EVENT_HEADER
+    keys = [sizes[f : f + c].tobytes() if ok else None
+            for f, c, ok in zip(samples.first.tolist(), samples.count.tolist(), samples.ok.tolist())]
+    for i in np.flatnonzero(~samples.ok).tolist():
+        skipped[i] = "its parts are incomplete or out of order (a cut-off or damaged log)"
+    groups: dict[bytes, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+    for key, members in groups.items():
+        pending = np.asarray(members, np.int64)
+        part_lengths = np.frombuffer(key, np.int64)
+        count = part_lengths.size
+        window = pending.size
+        while pending.size:
+            head = int(pending[0])
+            first = int(samples.first[head])
+            payload = b"".join(
+                bytes(data[int(records.offset[r]) + EVENT_HEADER : int(records.offset[r]) + int(records.size[r])])
+                for r in range(first, first + count)
+            )
+            try:
+                layout = parse(payload, entries, objects)
+                plan = Plan(layout, reader, count, part_lengths, payload)
+                candidates = pending[:window]
+                match = plan.check(samples.first[candidates])
+            except Unreadable as exc:
+                skipped[head] = f"{exc.why} (payload byte {exc.at:,})"
+                pending = pending[1:]
+                continue
+            if not match[0]:
+                skipped[head] = "its layout does not check against itself"
+                pending = pending[1:]
+                continue
+            chosen = candidates[match]
+            pending = np.concatenate([candidates[~match], pending[window:]])
+            window = max(16, 4 * int(match.sum())) if match.sum() < candidates.size else max(window, 16)
+            clash = next((k for k in layout.keys if k in columns.index
+                          and columns.columns[columns.index[k]] != layout.made[k]), None)
+            if clash is not None:
+                for i in chosen.tolist():
+                    skipped[i] = (f"counter {layout.made[clash].path!r} has another type or time base here than "
+                                  "earlier in the log")
+                continue
+            cols = np.asarray([columns.get(k, lambda k=k: layout.made[k]) for k in layout.keys], np.int64)
+            shapes.append(Shape(plan=plan, rows=chosen, firsts=samples.first[chosen], cols=cols))
+    shapes.sort(key=lambda shape: int(shape.rows[0]))
+    return reader, shapes, skipped
 
 
 def _progressions(index: np.ndarray, least: int = 8) -> list[tuple[int, int, int]]:
@@ -612,11 +463,9 @@ def _progressions(index: np.ndarray, least: int = 8) -> list[tuple[int, int, int
     return cleaned
 
 
-def _runs_of(rows: np.ndarray, sel: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """Runs where both the sample indices ``rows`` and their array positions ``sel`` go up by one:
-    ((first sample, last + 1), (first position, last + 1))."""
+def runs_of(rows: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) positions in ``rows`` (increasing) of each run of consecutive values."""
     if not rows.size:
         return []
-    breaks = (np.flatnonzero((np.diff(rows) != 1) | (np.diff(sel) != 1)) + 1).tolist()
-    starts, stops = [0, *breaks], [*breaks, rows.size]
-    return [((int(rows[a]), int(rows[b - 1]) + 1), (int(sel[a]), int(sel[b - 1]) + 1)) for a, b in zip(starts, stops)]
+    breaks = (np.flatnonzero(np.diff(rows) != 1) + 1).tolist()
+    return list(zip([0, *breaks], [*breaks, rows.size]))
