@@ -135,6 +135,8 @@ def ingest(
         ``None``: a progress bar once the ingest has taken 2 s; ``True``: always; ``False``: never.
 
     A file that cannot be read is reported as ``failed`` with the reason and the others go on.
+    Workers are spawned (not forked): a script that calls this with several workers needs the
+    usual ``if __name__ == "__main__":`` guard (``python -m kit ingest`` and notebooks need none).
     Raises :class:`~kit.errors.DatasetError` when ``into`` is not a fleet dataset or cannot be
     written, and :class:`~kit.errors.InputNotFoundError` when ``paths`` name no file.
     """
