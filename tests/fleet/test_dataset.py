@@ -82,3 +82,17 @@ def test_a_capture_missing_a_file_is_left_out_and_named(fleet, tmp_path):
     assert dataset.captures.height == len(fleet.files) - 1
     [warning] = dataset.warnings
     assert warning.code == "dataset-problem" and "ingest it again" in warning.message
+
+
+def test_a_file_of_many_hosts_is_split_by_host_and_made_whole_again(tmp_path):
+    from tests.conftest import REALDATA
+
+    path = REALDATA / "pst_badcountersamples_2007_processor_multihost.blg"
+    if not path.is_file():
+        pytest.skip("needs ../shared/realdata")
+    loaded = kit.load(path, cache_results=False, progress=False)
+    [outcome] = kit.ingest(path, tmp_path / "ds", progress=False).outcomes
+    assert len(outcome.hosts) == len(loaded.hosts) == 26
+    made = kit.open_dataset(tmp_path / "ds").capture()
+    assert_frame_equal(made.data, loaded.data)
+    assert_frame_equal(made.catalog, loaded.catalog)
