@@ -33,5 +33,7 @@ def test_the_notebook_runs_and_shows_the_fleet_and_a_drill_down(tmp_path, monkey
     panes = [m["state"].get("value") or "" for m in state.values() if m["model_name"] == "HTMLModel"]
     assert not [p for p in panes if "kit-error" in p]
     assert [p for p in panes if "of 17 migrations" in p]
+    shown = [p for p in panes if 'class="kit-warnings"' in p]  # the drill-down view's warnings (two logs)
+    assert shown and all("blank-first-row ×2" in p for p in shown)
     charts = [m["state"] for m in state.values() if m["model_name"] == "AnyModel" and "spec" in m["state"]]
     assert len(charts) >= 4 and all(c["spec"] for c in charts)
