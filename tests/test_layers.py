@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import ROOT
 
 LAYERS = (
-    ("kit.errors", "kit.vocabulary", "kit.identity", "kit.limits"),
+    ("kit.errors", "kit.vocabulary", "kit.identity", "kit.limits", "kit.folders"),
     ("kit.inputs",),
     ("kit.io",),
     ("kit.analysis",),

@@ -31,7 +31,7 @@ def test_environment_yml_mirrors_pyproject():
 def test_the_core_install_is_small_and_the_extras_build_on_each_other():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     core = {_name_spec(r)[0] for r in project["dependencies"]}
-    assert core == {"polars", "pyarrow", "numpy", "tqdm", "python-evtx", "tzlocal", "tzdata"}
+    assert core == {"polars", "pyarrow", "numpy", "tqdm", "python-evtx", "tzlocal", "tzdata", "xxhash"}
     extras = project["optional-dependencies"]
     assert {_name_spec(r)[0] for r in extras["viz"]} == {"altair", "vl-convert-python"}
     assert "hvlm-kit[viz]" in extras["notebook"] and "hvlm-kit[viz,notebook]" in extras["dev"]

@@ -84,6 +84,4 @@ _END = "// end of the kit's cached vega bundle"
 def bundle_path(vl_version: str) -> Path:
     """Where the JavaScript bundle of ``vl_version`` is kept: ``<cache>/vega/``, named after the
     vl-convert version that built it."""
-    from kit.io.perfmon.cache import cache_dir
-
     return cache_dir() / "vega" / f"vega-bundle-vlc{metadata.version('vl-convert-python')}-vl{vl_version}.js"

@@ -42,6 +42,7 @@ import polars as pl
 import xxhash
 
 from kit.errors import LoadWarning
+from kit.folders import cache_dir
 from kit.inputs.capture import CATALOG_SCHEMA, Capture, SourceInfo
 from kit.io.perfmon.names import with_english
 
@@ -55,14 +56,6 @@ _WHAT_TO_DO = (
     "the file was parsed without the cache; make the folder writable, free some space, "
     "set KIT_CACHE_DIR to another folder, or pass cache_results=False"
 )
-
-
-def cache_dir() -> Path:
-    """The cache folder in use."""
-    if os.environ.get("KIT_CACHE_DIR"):
-        return Path(os.environ["KIT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "hvlm-kit"
 
 
 class CacheProblem(Exception):
