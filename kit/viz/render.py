@@ -21,6 +21,8 @@ from pathlib import Path
 
 import vl_convert as vlc
 
+from kit.folders import cache_dir
+
 IMAGE_FORMATS = ("svg", "png", "pdf", "html")
 """What :func:`render` makes from a spec."""
 
