@@ -31,6 +31,7 @@ from kit.analysis.results import READ_UNITS, SIDE_INPUTS, Analysis, Migration, g
 from kit.analysis.throughput import DIP_FRACTION
 from kit.contract import capture_dict, iso, kit_version, to_dict
 from kit.errors import KitError, OptionError
+from kit.fleet import cli as fleet_cli
 from kit.inputs.capture import Capture
 from kit.io import load
 from kit.io.common import offset_minutes
@@ -59,6 +60,8 @@ EXAMPLES = """examples:
   {prog} info HV01.csv                        what a log holds, and its quality warnings
   {prog} recipe --hosts HV01,HV02 --transport smb
                                              the Windows commands that capture all the kit reads
+  {prog} ingest logs/*/*.csv --into fleet/    many hosts' and days' logs into one Parquet dataset
+  {prog} fleet fleet/                         every migration in that dataset, in bounded memory
 """
 
 
@@ -322,6 +325,7 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("directory", nargs="?", type=_folder, default=Path("data"),
                         help="where to write them (default: data/, the checkout's copy)")
     sample.set_defaults(run=_sample)
+    fleet_cli.add_parser(sub)  # ingest and fleet
     return parser
 
 

@@ -1,21 +1,12 @@
-"""The fleet's commands, through the functions kit.cli calls (kit.fleet.cli.add_parser / run)."""
+"""The fleet's commands, as ``python -m kit`` runs them (kit.cli.main adds kit.fleet.cli's subcommands)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import polars as pl
-import pytest
 
-from kit.fleet import cli
-
-
-def command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kit")
-    cli.add_parser(parser.add_subparsers(required=True))
-    args = parser.parse_args(argv)
-    return args.run(args)
+from kit.cli import main as command
 
 
 def test_ingest_prints_each_file_and_a_summary(fleet, tmp_path, capsys):
@@ -37,9 +28,14 @@ def test_a_failed_file_is_named_and_the_status_is_2(fleet, tmp_path, capsys):
 
 def test_bad_options_are_named(tmp_path, capsys):
     for argv, text in ((["--workers", "0"], "number of worker processes"), (["--utc-offset", "x"], "UTC offset")):
-        with pytest.raises(SystemExit):
-            command(["ingest", "a.csv", "--into", str(tmp_path), *argv])
+        assert command(["ingest", "a.csv", "--into", str(tmp_path), *argv]) == 2
         assert text in capsys.readouterr().err
+
+
+def test_the_main_help_lists_the_fleet_commands(capsys):
+    assert command(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "ingest" in out and "fleet" in out
 
 
 def test_fleet_prints_every_migration_and_writes_a_csv(fleet, tmp_path, capsys):
