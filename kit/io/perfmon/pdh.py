@@ -159,7 +159,7 @@ def _read_run(source: TextSource, options: ReadOptions, *, keep_lines: bool = Fa
         fields=None if options.counters is None else [i + 1 for i in chosen],
     )
     warnings.extend(body_warnings)
-    keep, dropped = _counter_columns(paths, chosen, values, name)
+    keep, dropped = _counter_columns(paths, chosen, values, name, source.header_line)
     warnings.extend(dropped)
     kept_paths = [paths[i] for i in keep]
     columns, dup_warnings = unique_names(kept_paths, name, [i + 2 for i in keep])
@@ -218,10 +218,11 @@ def _selected(paths: list[str], counters: tuple[str, ...], source: str) -> list[
 
 
 def _counter_columns(
-    paths: list[str], chosen: list[int], values: pl.DataFrame, source: str
+    paths: list[str], chosen: list[int], values: pl.DataFrame, source: str, header_line: int
 ) -> tuple[list[int], list[LoadWarning]]:
     """Indices (of ``chosen``, into ``paths``) of the columns to keep; report the ones that are
-    not counters.
+    not counters (each warning names the header line its column number refers to: a log of
+    several runs has several headers).
 
     A header cell that is not a counter path and whose column is entirely blank is a Data
     Collector Set description (or an empty trailing column): dropped, reported. One that is not a
@@ -241,7 +242,7 @@ def _counter_columns(
                     source, "description-column",
                     f"column {column} ({what}) is not a counter path and holds no values "
                     "(a Data Collector Set description?): left out of the data",
-                    column=column, skipped_columns=(column,),
+                    line=header_line, column=column, skipped_columns=(column,),
                 )
             )
         else:
@@ -250,7 +251,7 @@ def _counter_columns(
                 LoadWarning(
                     source, "not-a-counter-path",
                     f"column {column} header {quote(path)} is not a counter path; kept with no object",
-                    column=column,
+                    line=header_line, column=column,
                 )
             )
     return keep, warnings

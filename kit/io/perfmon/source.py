@@ -181,10 +181,20 @@ def _run_starts(data: bytes | mmap.mmap) -> list[int]:
     starts, at = [], data.find(_RUN_MARK, 1)
     while at != -1:
         line = data.rfind(b"\n", max(0, at - 64), at)
-        if line != -1 and _RUN_HEADER.match(data[line : at + 32]):
-            starts.append(line + 1)
+        if line != -1 and _RUN_HEADER.match(data[line : at + 32]) and (not starts or starts[-1] != line + 1):
+            starts.append(line + 1)  # once, however many markers the line holds
         at = data.find(_RUN_MARK, at + 1)
     return starts
+
+
+def _line_end(data: bytes | mmap.mmap, line: int) -> int:
+    """Offset just after the break that ends 1-based ``line`` of ``data`` (its length if none)."""
+    at = -1
+    for _ in range(line):
+        at = data.find(b"\n", at + 1)
+        if at == -1:
+            return len(data)
+    return at + 1
 
 
 def runs(source: TextSource) -> list[TextSource]:
@@ -197,16 +207,16 @@ def runs(source: TextSource) -> list[TextSource]:
     """
     if source.body is not None:
         data = source.body
-        starts = _run_starts(data)
+        head_end = _line_end(data, source.header_line)
+        starts = [s for s in _run_starts(data) if s >= head_end]
     else:
         with source.data.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            starts = _run_starts(mapped)
+            head_end = _line_end(mapped, source.header_line)
+            starts = [s for s in _run_starts(mapped) if s >= head_end]  # not the first header, after a preamble
             data = mapped[:] if starts else b""
     if not starts:
         return [source]
     codec = source.data_codec
-    first_break = [m.start() for m in re.finditer(rb"\n", data[: starts[0]])]
-    head_end = first_break[source.header_line - 1] + 1 if len(first_break) >= source.header_line else 0
     bounds = [head_end, *starts, len(data)]
     out = [replace(source, body=_as_utf8(b"\n" * source.header_line + data[head_end : starts[0]], codec))]
     line = source.header_line + data[head_end : starts[0]].count(b"\n") + 1

@@ -62,13 +62,16 @@ def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
     fields = next(csv.reader([header], delimiter=source.separator))
     if len(fields) != source.header_fields:  # an unquoted header: paths cut at their instances' commas
         fields = re.findall(r"(?:[^,(]|\([^)]*\))+", header)
-    dropped = {c for w in warnings for c in w.skipped_columns}
+    later_headers = [line for w in warnings if w.code == "appended-runs" for line in w.skipped_lines]
+    dropped = {c for w in warnings if w.line not in later_headers for c in w.skipped_columns}  # of the first header
     if source.format.startswith("pdh"):
         kept_columns = [c for c in range(2, len(fields) + 1) if c not in dropped]
         paths = [fields[c - 1].strip() for c in kept_columns]
-        for later in (line for w in warnings if w.code == "appended-runs" for line in w.skipped_lines):
-            run = next(csv.reader([data[later - first]], delimiter=source.separator))  # another run's header,
-            paths += [p for p in dict.fromkeys(f.strip() for f in run[1:]) if p not in paths]  # decoded as the first
+        for later in later_headers:  # another run's header, decoded as the first, less its own dropped columns
+            run = next(csv.reader([data[later - first]], delimiter=source.separator))
+            gone = {c for w in warnings if w.line == later for c in w.skipped_columns}
+            fresh = (f.strip() for c, f in enumerate(run[1:], start=2) if c not in gone)
+            paths += [p for p in dict.fromkeys(fresh) if p not in paths]
         if [p.encode("ascii", "replace") for p in capture.catalog["path"]] != [p.encode("ascii", "replace") for p in paths]:
             problems.append(f"{len(fields) - 1} counter columns, {capture.catalog.height} kept, {len(dropped)} dropped")
         renamed = {w.column for w in warnings if w.code in RENAMES}

@@ -61,3 +61,37 @@ def test_a_whole_log_appended_to_itself_counts_once(write):
     assert capture.data.equals(single.data) and capture.catalog.drop("source").equals(single.catalog.drop("source"))
     assert {"appended-runs", "repeated-samples"} <= {w.code for w in capture.warnings}
     assert unaccounted(path, capture) == []
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_a_preamble_before_the_first_header_is_no_run(write, newline):
+    """Fuzz finding: a blank line before the first header made the first header a 'later' run."""
+    path = write("preamble.csv", newline + two_runs().replace("\r\n", newline))
+    capture = kit.load(path, cache_results=False)
+    assert capture.data[A].to_list() == [1, 2, 3, 4]
+    [warning] = [w for w in capture.warnings if w.code == "appended-runs"]
+    assert warning.skipped_lines == (5,)
+    assert unaccounted(path, capture) == []
+
+
+def test_a_header_with_the_marker_twice_starts_one_run(write):
+    """Fuzz finding: a later header line holding '(PDH-' twice was split into an empty run."""
+    doubled = "(PDH-CSV 4.0) (Coordinated Universal Time(PDH-CSV 4.0))(0)"
+    path = write("doubled.csv", two_runs(second=doubled))
+    capture = kit.load(path, cache_results=False)
+    assert capture.data[B].to_list() == [10, 20, 30, 40]
+    [warning] = [w for w in capture.warnings if w.code == "appended-runs" and w.skipped_lines]
+    assert warning.skipped_lines == (4,)
+    assert unaccounted(path, capture) == []
+
+
+def test_a_later_runs_description_column_is_reported_against_its_header(write):
+    """Fuzz finding: column numbers of a later run's dropped columns refer to its own header."""
+    first = pdh_text(UTC, [A], [["02/11/2025 10:00:00.000", "1"]])
+    later = pdh_text(UTC, [A, "a description", B], [["02/11/2025 10:05:00.000", "3", " ", "30"]])
+    path = write("described.csv", first + later)
+    capture = kit.load(path, cache_results=False)
+    assert capture.data.columns == ["time", A, B]
+    [dropped] = [w for w in capture.warnings if w.code == "description-column"]
+    assert (dropped.line, dropped.skipped_columns) == (3, (3,))
+    assert unaccounted(path, capture) == []
