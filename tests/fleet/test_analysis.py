@@ -3,16 +3,26 @@ kit.analyze on the single capture of its scenario."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import polars as pl
 import pytest
 
 import kit
+import kit.identity
 from kit.contract import migration_dict
 from kit.fleet import layout
 from kit.fleet.analysis import drill_down, migration_id, select
 from tests.fleet.conftest import copy_dataset
+
+SAME_AS_REPORT = (
+    "vm", "instance", "source", "destination", "method", "duration_s", "resolution_s", "transport", "transport_basis",
+    "bytes_moved", "gb_moved", "bytes_basis", "average_gbps", "mean_gbps", "p5_gbps", "p50_gbps", "p95_gbps",
+    "p99_gbps", "peak_gbps", "link_gbps", "pct_of_link", "pct_of_ceiling", "mtu", "clock_offset_s", "findings",
+    "finding_kinds", "lacking",
+)
+"""Columns of the migrations table that are the JSON report's field of the same name."""
 
 
 def utc(text: str) -> datetime:
@@ -45,16 +55,37 @@ def test_every_migration_of_the_fleet_holds_its_truth(fleet):
             label = f"{folder.name} {true['vm']}"
             if row["method"] == "counters":
                 assert row["vm"] == true["vm"], label
-                assert abs(row["duration_s"] - true["duration_s"]) <= interval + 0.05, label
+                true_start, true_s = utc(true["start_utc"]), true["duration_s"]
             else:  # from NIC traffic: the window spans the transfer
-                moving = (utc(true["transfer_end_utc"]) - utc(true["transfer_start_utc"])).total_seconds()
-                assert abs(row["duration_s"] - moving) <= interval + 0.05, label
+                true_start = utc(true["transfer_start_utc"])
+                true_s = (utc(true["transfer_end_utc"]) - true_start).total_seconds()
+            # start and duration within one sample interval
+            assert abs((row["start"] - true_start).total_seconds()) <= interval + 0.05, label
+            assert abs(row["duration_s"] - true_s) <= interval + 0.05, label
+            assert row["date"] == row["start"].date(), label
+            # bytes within 2 %; GB and the average rate follow from them
             assert row["bytes_moved"] == pytest.approx(true["bytes_total"], rel=0.02), label
+            assert row["gb_moved"] == pytest.approx(true["bytes_total"] / 1e9, rel=0.02), label
+            low = true["bytes_total"] * 0.98 * 8 / 1e9 / (true_s + interval + 0.05)
+            high = true["bytes_total"] * 1.02 * 8 / 1e9 / max(true_s - interval - 0.05, interval)
+            assert low <= row["average_gbps"] <= high, label
+            assert row["p5_gbps"] <= row["p50_gbps"] <= row["p95_gbps"] <= row["peak_gbps"], label
             assert row["transport"] == true["transport"], label
+            # the blackout's bounds hold the truth
             if row["blackout_s"] is not None:
                 upper = row["blackout_upper_s"] if row["blackout_upper_s"] is not None else 1e9
                 assert row["blackout_lower_s"] - 1e-6 <= true["blackout_s"] <= upper + 1e-6, label
-            assert row["nics_used"], label
+            # the NICs that carried it, and each one's share within 2 points (the source's NICs)
+            carried = {kit.identity.nic_key(n) for n, wire in true["bytes_per_nic"].items() if wire > 0}
+            assert {kit.identity.nic_key(n) for n in row["nics_used"]} == carried, label
+            shares = {n["nic"]: n["share"] for n in row["nics"] if n["host"] == true["source"]}
+            for instance, wire in true["bytes_per_nic"].items():
+                nic = kit.identity.nic_key(instance)
+                assert abs(shares.get(nic, 0.0) - wire / true["bytes_total"]) <= 0.02, (label, instance)
+            assert row["nics_configured"] is None and row["nics_not_configured"] == [], label  # no topology
+            # the partner's clock offset within half an interval
+            if row["clock_offset_s"] is not None:
+                assert abs(row["clock_offset_s"] - truth["clock_offset_s"][true["destination"]]) <= interval / 2, label
             count += 1
     assert table.height == count == 17  # 4 nodes × 3 VMs, TCP there and back, 3 single ones
     assert fleet.result.unmatched.is_empty()
@@ -84,10 +115,16 @@ def test_every_figure_equals_the_single_capture_path(fleet):
             _, again = fleet.result.drill_down(mid)
             assert migration_dict(again) == migration_dict(m), f"{folder.name} {m.label}"
             report = migration_dict(m)
-            for field in ("vm", "source", "destination", "duration_s", "bytes_moved", "mean_gbps", "p5_gbps",
-                          "p95_gbps", "transport", "pct_of_link", "findings"):
-                assert row[field] == report[field], (folder.name, field)
-            assert row["blackout_s"] == report["blackout"]["estimate_s"]
+            for field in SAME_AS_REPORT:
+                assert row[field] == report[field], (folder.name, m.label, field)
+            assert (row["start"], row["end"]) == (m.window.start, m.window.end), (folder.name, m.label)
+            blackout = report["blackout"]
+            assert (row["blackout_s"], row["blackout_lower_s"], row["blackout_upper_s"], row["blackout_method"]) == (
+                blackout["estimate_s"], blackout["lower_s"], blackout["upper_s"], blackout["method"])
+            carried = [{k: n.get(k) for k in row["nics"][0]} for n in report["nics"] if n["carried"]]
+            assert row["nics"] == carried, (folder.name, m.label)
+            ids = {r.window.number: migration_id(r) for r in reference.migrations}
+            assert row["concurrent_with"] == [ids[n] for n in m.window.concurrent_with]
 
 
 def test_an_episode_reads_its_hosts_over_its_activity_and_context_only(fleet):
@@ -132,3 +169,71 @@ def test_drill_down_from_the_dataset_alone(fleet):
         drill_down(fleet.dataset, "nope")
     with pytest.raises(kit.KitError, match="unknown options"):
         kit.fleet_migrations(fleet.dataset, vm_memory_gb=4, progress=False)
+
+
+def test_nics_outside_the_live_migration_networks_are_named_with_the_topology(tmp_path):
+    """A drain over SMB on two NICs of which only the first is a live-migration network
+    (Get-VMMigrationNetwork): every row names the second as not configured, as the truth says,
+    and equals kit.analyze with the same topology."""
+    from kit.sample.fleet import patch_weekend, renamed
+    from kit.sample.generator import DEFAULT_NICS, SideInputs, write
+
+    scenario = renamed(patch_weekend()[0], side_inputs=SideInputs(
+        events=False, pings=False, lm_networks=(DEFAULT_NICS[0].description,)))
+    files = [p for p in write(scenario, tmp_path / "captures") if p.suffix == ".csv"]
+    folder = files[0].parent
+    truth = json.loads((folder / "truth.json").read_text())["side_inputs"]["topology"]
+    topology = kit.read_topology(folder / "topology")
+    kit.ingest(files, tmp_path / "dataset", workers=1, progress=False)
+    table = kit.fleet_migrations(tmp_path / "dataset", topology=topology, progress=False).table
+    assert table.height == len(scenario.migrations)
+    names = {n["name"]: instance for instance, n in truth["nics"].items()}
+    for row in table.iter_rows(named=True):
+        assert row["nics_configured"] is False
+        assert sorted(names.get(n, n) for n in row["nics_not_configured"]) == sorted(truth["unexpected_nics"])
+        assert {names.get(n, n) for n in row["nics_used"]} == {i for i, n in truth["nics"].items() if n["carries"]}
+    reference = kit.analyze(kit.load(files, cache_results=False, progress=False), topology=topology)
+    for m in reference.migrations:
+        [row] = table.filter(pl.col("migration_id") == migration_id(m)).to_dicts()
+        report = migration_dict(m)
+        carried = [n for n in report["nics"] if n["carried"] and n["host"] == m.window.source]
+        assert [n["configured"] for n in row["nics"] if n["host"] == m.window.source] == [
+            n["configured"] for n in carried]
+        for field in SAME_AS_REPORT:
+            assert row[field] == report[field], (m.label, field)
+
+
+def test_a_capture_longer_than_the_context_gives_the_single_capture_figures(tmp_path):
+    """Three migrations 7 min apart in a 20 min capture: each is analysed over its own episode
+    (± 300 s), not the whole capture, and its figures still equal kit.analyze on the whole
+    capture (floats to 1e-9: a duration may differ in its last bit) but for the clock offset,
+    estimated from the episode's samples (both within half an interval of the truth, 0 s)."""
+    from kit.sample.generator import Migration, Scenario, write
+
+    moves = tuple(Migration("LONG-01", 3.0, 100.0, 0.5, direction, 60.0 + k * 420.0)
+                  for k, direction in enumerate(("forward", "back", "forward")))
+    scenario = Scenario("long-capture", seed=1877, source_host="HV05", destination_host="HV06", migrations=moves,
+                        idle_after_s=300.0)
+    files = [p for p in write(scenario, tmp_path / "captures") if p.suffix == ".csv"]
+    truth = json.loads((files[0].parent / "truth.json").read_text())
+    assert truth["clock_offset_s"] == {"HV05": 0.0, "HV06": 0.0}
+    kit.ingest(files, tmp_path / "dataset", workers=1, progress=False)
+    fleet = kit.fleet_migrations(tmp_path / "dataset", progress=False)
+    capture = kit.load(files, cache_results=False, progress=False)
+    episodes = fleet.episodes  # each reads about half the capture
+    assert episodes.height == 3
+    assert ((episodes["context_end"] - episodes["context_start"]) < (capture.end - capture.start) * 0.6).all()
+    reference = kit.analyze(capture)
+    assert fleet.table.height == len(reference.migrations) == 3
+    for m in reference.migrations:
+        [row] = fleet.table.filter(pl.col("migration_id") == migration_id(m)).to_dicts()
+        report = migration_dict(m)
+        for field in SAME_AS_REPORT:
+            expected = report[field]
+            if field == "clock_offset_s":  # estimated from the episode's samples, not the whole capture's
+                assert abs(row[field]) <= truth["interval_s"] / 2 and abs(expected) <= truth["interval_s"] / 2
+            elif isinstance(expected, float):
+                assert row[field] == pytest.approx(expected, rel=1e-9, abs=1e-12), (m.label, field)
+            else:
+                assert row[field] == expected, (m.label, field)
+        assert row["blackout_s"] == pytest.approx(report["blackout"]["estimate_s"], rel=1e-9)
