@@ -217,13 +217,18 @@ def _cook(shapes, columns: Columns, kept: list[int], keep_rows: np.ndarray, line
     prepared, jobs = [], []
     for i, shape in enumerate(shapes):
         where = position_of[shape.cols]
-        local = np.flatnonzero(where >= 0)
-        groups: dict[tuple[int, int], list[int]] = {}
-        for j, c in enumerate(shape.cols[local].tolist()):
-            column = columns.columns[c]
-            groups.setdefault((column.counter_type, column.frequency), []).append(j)
+        members: dict[tuple[int, int], list[int]] = {}
+        for v in np.flatnonzero(where >= 0).tolist():
+            column = columns.columns[int(shape.cols[v])]
+            members.setdefault((column.counter_type, column.frequency), []).append(v)
+        # the values read in the order of their groups, so that each group is a slice (a view)
+        local = np.asarray([v for group in members.values() for v in group], np.int64)
+        groups, lo = [], 0
+        for key, group in members.items():
+            groups.append((key, slice(lo, lo + len(group))))
+            lo += len(group)
         blank = {j: shape.plan.layout.blank[v] for j, v in enumerate(local.tolist()) if v in shape.plan.layout.blank}
-        prepared.append((local, where[local], [(key, np.asarray(g)) for key, g in groups.items()], blank))
+        prepared.append((local, where[local], groups, blank))
         jobs += [(i, lo) for lo in range(0, shape.rows.size, shape.plan.read_chunk)] if local.size else []
     results: list[dict] = [{} for _ in jobs]
 
@@ -233,10 +238,16 @@ def _cook(shapes, columns: Columns, kept: list[int], keep_rows: np.ndarray, line
         local, positions, groups, blank = prepared[i]
         rows = shape.rows[lo : lo + shape.plan.read_chunk]
         raw = shape.plan.values(shape.plan.payload_words(shape.firsts[lo : lo + shape.plan.read_chunk]), local)
-        valid = (raw["status"] == 0) | (raw["status"] == 1)
-        bad = ~valid
-        valid &= keep_rows[rows][:, None]
-        bad &= keep_rows[rows][:, None]
+        kept_rows = keep_rows[rows][:, None]
+        if raw["status"] is None:  # no value here carries a status: all valid
+            valid = np.empty(raw["first"].shape, bool)
+            valid[:] = kept_rows
+            bad = np.zeros((0, 0), bool)
+        else:
+            valid = (raw["status"] == 0) | (raw["status"] == 1)
+            bad = ~valid
+            valid &= kept_rows
+            bad &= kept_rows
         for j, reason in blank.items():
             result_reason(results[k], reason, rows[valid[:, j]], int(valid[:, j].sum()))
             valid[:, j] = False

@@ -81,7 +81,11 @@ def cook(code: int, frequency: int, first: np.ndarray, second: np.ndarray, valid
     and, per reason, where a valid raw value still gave no displayed one."""
     formula = TYPES[code].formula
     reasons: dict[str, np.ndarray] = {}
-    out = np.full(first.shape, np.nan)
+    if formula not in ("raw", "fraction") and first.shape[0] >= 2 and (formula not in NEEDS_FREQUENCY or frequency > 0):
+        out = np.empty(first.shape)  # every value below the first row is written
+        out[0] = np.nan
+    else:
+        out = np.full(first.shape, np.nan)
     if formula in ("raw", "fraction"):
         ok = valid
         if formula == "raw":
@@ -97,44 +101,49 @@ def cook(code: int, frequency: int, first: np.ndarray, second: np.ndarray, valid
     ok = valid[1:] & valid[:-1]
     if formula in NEEDS_FREQUENCY and frequency <= 0:
         return out, {NO_FREQUENCY: np.concatenate([np.zeros((1, ok.shape[1]), bool), ok])}
-    dn = np.diff(first, axis=0)
-    dd = np.diff(second, axis=0)
-    if formula != "delta":
-        bad = ok & (dd <= 0)
-        ok &= ~bad
-        back = ok & (dn < 0)
-        ok &= ~back
-        reasons = {NEGATIVE_DENOMINATOR: bad, NEGATIVE_VALUE: back}
     body = out[1:]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if formula == "delta":
-            np.copyto(body, dn, where=ok, casting="unsafe")
-        else:
-            value = dn.astype(np.float64)
-            if formula == "rate":
-                value *= frequency
-                value /= dd
-            elif formula in ("timer", "sample-fraction"):
-                value *= 100.0
-                value /= dd
-            elif formula == "inverse":
-                value /= dd
-                np.subtract(1.0, value, out=value)
-                value *= 100.0
-                below = ok & (value < 0)
-                reasons[NEGATIVE_VALUE] |= below
+    dn = np.subtract(first[1:], first[:-1])
+    if formula == "delta":
+        np.copyto(body, dn, where=ok, casting="unsafe")
+        return out, {}
+    dd = np.subtract(second[1:], second[:-1])
+    bad = dd <= 0
+    if bad.any():
+        bad &= ok
+        ok &= ~bad
+        reasons[NEGATIVE_DENOMINATOR] = bad
+    back = dn < 0
+    if back.any():
+        back &= ok
+        ok &= ~back
+        reasons[NEGATIVE_VALUE] = back
+    # computed in place in the output; where ok, the denominator is > 0 and the integers are
+    # finite, so every result is finite; elsewhere it is blanked below
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if formula == "rate":
+            np.multiply(dn, float(frequency), out=body)
+            body /= dd
+        elif formula in ("timer", "sample-fraction"):
+            np.multiply(dn, 100.0, out=body)
+            body /= dd
+        elif formula == "inverse":
+            np.divide(dn, dd, out=body)
+            np.subtract(1.0, body, out=body)
+            body *= 100.0
+            below = body < 0
+            below &= ok
+            if below.any():
+                reasons[NEGATIVE_VALUE] = reasons[NEGATIVE_VALUE] | below if NEGATIVE_VALUE in reasons else below
                 ok &= ~below
-            elif formula == "average-timer":
-                value /= frequency
-                value /= dd
-            elif formula in ("average", "queue"):
-                value /= dd
-            else:  # pragma: no cover - TYPES holds only the formulas above
-                raise ValueError(formula)
-            np.copyto(body, value, where=ok)
-    full = {k: np.concatenate([np.zeros((1, v.shape[1]), bool), v]) for k, v in reasons.items() if v.any()}
-    ok_full = np.concatenate([np.zeros((1, ok.shape[1]), bool), ok])
-    return _finish(out, ok_full, full)
+        elif formula == "average-timer":
+            np.divide(dn, float(frequency), out=body)
+            body /= dd
+        elif formula in ("average", "queue"):
+            np.divide(dn, dd, out=body)
+        else:  # pragma: no cover - TYPES holds only the formulas above
+            raise ValueError(formula)
+    np.copyto(body, np.nan, where=~ok)
+    return out, {k: np.concatenate([np.zeros((1, v.shape[1]), bool), v]) for k, v in reasons.items() if v.any()}
 
 
 def _finish(out: np.ndarray, ok: np.ndarray, reasons: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:

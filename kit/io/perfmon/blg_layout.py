@@ -273,6 +273,11 @@ class Records:
     """Buffers in the file, including a cut-off last one."""
 
 
+VECTOR_BUFFERS = 32
+"""From this many whole buffers on, the buffers are walked together with numpy (one step per
+record position, all buffers at once) rather than record by record."""
+
+
 def walk(data, header: LogHeader, path: Path | str) -> Records:
     """Every provider record of every buffer after buffer 0, checked.
 
@@ -280,24 +285,38 @@ def walk(data, header: LogHeader, path: Path | str) -> Records:
     record must carry the PDH provider's GUID, the session's GUID, a known kind, the record
     version and a part number within its count. The file may end inside its last buffer (a copy
     of a log still being written, or a cut-off one): the records that end before it are read and
-    ``cut`` says where.
+    ``cut`` says where. Whatever the way (:data:`VECTOR_BUFFERS`), the same records are found and
+    the same first fault (in file order) is refused.
     """
     size = len(data)
     buffer_size = header.buffer_size
+    buffers = -(-size // buffer_size)
+    middle = size // buffer_size - 1  # buffers 1 … middle end before the file's last byte
+    if middle - 1 >= VECTOR_BUFFERS:  # the last whole one and a cut-off one are walked record by record
+        offsets = _walk_whole(data, buffer_size, middle, path)
+        rest, cut = _walk_buffers(data, buffer_size, range(middle * buffer_size, size, buffer_size), path)
+        offsets = np.concatenate([offsets, np.asarray(rest, np.int64)])
+    else:
+        found, cut = _walk_buffers(data, buffer_size, range(buffer_size, size, buffer_size), path)
+        offsets = np.asarray(found, np.int64)
+    return _records(data, offsets, header, path, cut, buffers)
+
+
+def _walk_buffers(data, buffer_size: int, bases, path: Path | str) -> tuple[list[int], int | None]:
+    """The record offsets of the buffers at ``bases``, record by record; and where the file
+    ends inside them (None: it does not)."""
+    size = len(data)
     offsets: list[int] = []
     cut = None
-    buffers = -(-size // buffer_size)
-    for base in range(buffer_size, size, buffer_size):
+    for base in bases:
         if base + BUFFER_HEADER > size:
             cut = base
             break
         if u32(data, base) != buffer_size:
-            raise refuse(path, base, f"buffer {base // buffer_size} does not start with the buffer size "
-                         f"{buffer_size:,} (found {u32(data, base):,})")
+            raise _bad_buffer_size(path, base, buffer_size, u32(data, base))
         fill = u32(data, base + FILL_OFFSET)
         if not BUFFER_HEADER <= fill <= buffer_size:
-            raise refuse(path, base + FILL_OFFSET, f"buffer {base // buffer_size}'s fill offset {fill:#x} is outside "
-                         f"its {buffer_size:,} bytes")
+            raise _bad_fill(path, base, buffer_size, fill)
         at, end = base + BUFFER_HEADER, base + fill
         while at < end:
             if at + EVENT_HEADER > size:
@@ -305,11 +324,9 @@ def walk(data, header: LogHeader, path: Path | str) -> Records:
                 break
             record, kind, marker = _EVENT.unpack_from(data, at)
             if kind not in EVENT_TYPES or marker != MARKER:
-                raise refuse(path, at + 2, f"a record whose header type {kind:#04x} / flags {marker:#04x} is not a "
-                             "PDH log record's (0x0a or 0x14 / 0xc0)")
+                raise _bad_type(path, at, kind, marker)
             if record < EVENT_HEADER or at + record > end:
-                raise refuse(path, at, f"a record of {record:,} bytes that does not fit between its header and the "
-                             f"buffer's fill offset {end:#x}")
+                raise _bad_size(path, at, record, end)
             if at + record > size:
                 cut = at
                 break
@@ -318,17 +335,85 @@ def walk(data, header: LogHeader, path: Path | str) -> Records:
         if cut is not None:
             break
         if at != end:
-            raise refuse(path, at, f"the records of buffer {base // buffer_size} end at {at:#x}, not at its fill "
-                         f"offset {end:#x}")
-    return _records(data, np.array(offsets, dtype=np.int64), header, path, cut, buffers)
+            raise _bad_end(path, at, base // buffer_size, end)
+    return offsets, cut
+
+
+def _walk_whole(data, buffer_size: int, whole: int, path: Path | str) -> np.ndarray:
+    """The record offsets of buffers 1 … ``whole`` - 1 (each followed by at least one whole
+    buffer, so no record in them can run past the file's end), walked together: step k reads the
+    k-th record header of every buffer still going. The checks are those of
+    :func:`_walk_buffers`; of the buffers with a fault, the first one's is refused."""
+    raw = np.frombuffer(data, np.uint8, count=whole * buffer_size)
+    bases = np.arange(1, whole, dtype=np.int64) * buffer_size
+    heads = raw[bases[:, None] + np.arange(FILL_OFFSET + 4)]
+    first_word = heads[:, 0:4].copy().view("<u4").ravel().astype(np.int64)
+    fill = heads[:, FILL_OFFSET : FILL_OFFSET + 4].copy().view("<u4").ravel().astype(np.int64)
+    faults: dict[int, Exception] = {}  # buffer position → its first fault
+    for b in np.flatnonzero(first_word != buffer_size).tolist():
+        faults[b] = _bad_buffer_size(path, int(bases[b]), buffer_size, int(first_word[b]))
+    for b in np.flatnonzero((fill < BUFFER_HEADER) | (fill > buffer_size)).tolist():
+        faults.setdefault(b, _bad_fill(path, int(bases[b]), buffer_size, int(fill[b])))
+    going = np.ones(bases.size, bool)
+    going[list(faults)] = False
+    at = bases + BUFFER_HEADER
+    end = bases + np.clip(fill, 0, buffer_size)
+    found = []
+    which = np.flatnonzero(going & (at < end))
+    while which.size:
+        a = at[which]
+        record = raw[a].astype(np.int64) | (raw[a + 1].astype(np.int64) << 8)
+        kind, marker = raw[a + 2], raw[a + 3]
+        wrong_type = ~np.isin(kind, EVENT_TYPES) | (marker != MARKER)
+        wrong_size = ~wrong_type & ((record < EVENT_HEADER) | (a + record > end[which]))
+        for j in np.flatnonzero(wrong_type).tolist():
+            faults[int(which[j])] = _bad_type(path, int(a[j]), int(kind[j]), int(marker[j]))
+        for j in np.flatnonzero(wrong_size).tolist():
+            faults[int(which[j])] = _bad_size(path, int(a[j]), int(record[j]), int(end[which[j]]))
+        fine = ~(wrong_type | wrong_size)
+        found.append(a[fine])
+        at[which[fine]] = a[fine] + ((record[fine] + 7) & ~7)
+        which = which[fine]
+        which = which[at[which] < end[which]]
+    done = np.ones(bases.size, bool)
+    done[list(faults)] = False
+    for b in np.flatnonzero(done & (at != end)).tolist():
+        faults[b] = _bad_end(path, int(at[b]), b + 1, int(end[b]))
+    if faults:
+        raise faults[min(faults)]
+    return np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
+def _bad_buffer_size(path, base: int, buffer_size: int, found: int) -> UnsupportedFormatError:
+    return refuse(path, base, f"buffer {base // buffer_size} does not start with the buffer size {buffer_size:,} "
+                  f"(found {found:,})")
+
+
+def _bad_fill(path, base: int, buffer_size: int, fill: int) -> UnsupportedFormatError:
+    return refuse(path, base + FILL_OFFSET, f"buffer {base // buffer_size}'s fill offset {fill:#x} is outside its "
+                  f"{buffer_size:,} bytes")
+
+
+def _bad_type(path, at: int, kind: int, marker: int) -> UnsupportedFormatError:
+    return refuse(path, at + 2, f"a record whose header type {kind:#04x} / flags {marker:#04x} is not a PDH log "
+                  "record's (0x0a or 0x14 / 0xc0)")
+
+
+def _bad_size(path, at: int, record: int, end: int) -> UnsupportedFormatError:
+    return refuse(path, at, f"a record of {record:,} bytes that does not fit between its header and the buffer's "
+                  f"fill offset {end:#x}")
+
+
+def _bad_end(path, at: int, buffer: int, end: int) -> UnsupportedFormatError:
+    return refuse(path, at, f"the records of buffer {buffer} end at {at:#x}, not at its fill offset {end:#x}")
 
 
 def _records(data, offsets: np.ndarray, header: LogHeader, path, cut, buffers) -> Records:
     """The record headers at ``offsets``, checked with numpy."""
     raw = np.frombuffer(data, np.uint8)
-    heads = raw[offsets[:, None] + np.arange(EVENT_HEADER)] if offsets.size else np.zeros((0, EVENT_HEADER), np.uint8)
+    heads = np.lib.stride_tricks.sliding_window_view(raw, EVENT_HEADER)[offsets] if offsets.size else \
+        np.zeros((0, EVENT_HEADER), np.uint8)  # a copy: every record lies inside the file (walk)
     del raw
-    heads = np.ascontiguousarray(heads)
 
     def field(start: int, dtype: str) -> np.ndarray:
         width = np.dtype(dtype).itemsize
@@ -339,9 +424,11 @@ def _records(data, offsets: np.ndarray, header: LogHeader, path, cut, buffers) -
             index = int(np.argmax(mask))
             raise refuse(path, int(offsets[index]) + at, what)
 
-    first_bad((heads[:, 0x18:0x28] != np.frombuffer(PROVIDER, np.uint8)).any(axis=1),
+    words = heads.view("<u8")  # 9 words a record; the GUIDs are words 3–4 and 6–7
+    provider, session = np.frombuffer(PROVIDER, "<u8"), np.frombuffer(header.session, "<u8")
+    first_bad((words[:, 3] != provider[0]) | (words[:, 4] != provider[1]),
               "a record that is not from the PDH log provider (another provider GUID)", 0x18)
-    first_bad((heads[:, 0x30:0x40] != np.frombuffer(header.session, np.uint8)).any(axis=1),
+    first_bad((words[:, 6] != session[0]) | (words[:, 7] != session[1]),
               f"a record of another logging session than the header's {header.logger_name}", 0x30)
     kind = heads[:, 4].copy()
     first_bad(~np.isin(kind, list(KINDS)), "a record kind other than counter list (0x20), sample (0x22), "

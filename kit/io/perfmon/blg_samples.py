@@ -228,7 +228,20 @@ class Reader:
 
     def payloads(self, firsts: np.ndarray, count: int, part_lengths: np.ndarray) -> np.ndarray:
         """(samples × words) of the payloads whose first records are ``firsts`` (parts of
-        ``part_lengths`` bytes; all but the last a multiple of 8, so the words line up)."""
+        ``part_lengths`` bytes; all but the last a multiple of 8, so the words line up).
+
+        When every part but the last has one length and the last is no longer (payloads cut into
+        parts of 8,000 bytes, as in every log seen), all parts are copied in one gather of windows
+        of that length: the row is then the payload's words (the last window runs on past the
+        payload's end into whatever follows it; those words are never looked at). Else, or when a
+        window would run past the file's end, part by part."""
+        if count > 1 and firsts.size:
+            width = int(part_lengths[0]) // 8
+            if width and (part_lengths[:-1] == part_lengths[0]).all() and part_lengths[-1] <= part_lengths[0]:
+                starts = (self.records.offset[firsts[:, None] + np.arange(count)] + EVENT_HEADER) // 8
+                if int(starts.max()) + width <= self.words.size:
+                    window = np.lib.stride_tricks.sliding_window_view(self.words, width)
+                    return window[starts].reshape(firsts.size, count * width)[:, : -(-int(part_lengths.sum()) // 8)]
         pieces = []
         for p in range(count):
             width = -(-int(part_lengths[p]) // 8)
@@ -286,15 +299,19 @@ class Plan:
 
     def values(self, rows: np.ndarray, positions: np.ndarray) -> dict[str, np.ndarray]:
         """{first, second, status} of the layout's values at ``positions`` in payload words
-        ``rows`` (from :meth:`payload_words`): (payloads × positions); status 0 where there is none."""
+        ``rows`` (from :meth:`payload_words`): (payloads × positions); status 0 where there is none,
+        and None instead of the array where none of them has one."""
         layout = self.layout
-        out = {}
+        out: dict[str, np.ndarray | None] = {}
         for name, offsets, widths, signed in (
             ("first", layout.first, layout.widths, layout.signed),
             ("second", layout.second, layout.second_width, None),
             ("status", layout.status, [4] * len(layout.status), None),
         ):
             offsets = np.asarray(offsets, np.int64)[positions]
+            if name == "status" and (offsets < 0).all():
+                out[name] = None
+                continue
             target = np.empty((rows.shape[0], positions.size), np.int64)
             _values(rows, offsets, np.asarray(widths, np.int64)[positions],
                     None if signed is None else np.asarray(signed)[positions], target)

@@ -470,3 +470,45 @@ def test_a_sample_whose_instances_trade_names_is_read_by_its_own_names(tmp_path)
     got = {name: capture.data[f"{HOST}\\Network Interface({name})\\Current Bandwidth"].to_list() for name in names}
     assert got["alpha-1"][5] == first[5, 1] and got["bravo-2"][5] == first[5, 0]
     assert got["alpha-1"][4] == first[4, 0] and got["charl-3"][5] == first[5, 2]
+
+
+def _walked(data: bytes, path: Path, monkeypatch, vector: int):
+    monkeypatch.setattr(blg_layout, "VECTOR_BUFFERS", vector)
+    try:
+        header = blg_layout.read_header(data, path)
+        records = blg_layout.walk(data, header, path)
+    except UnsupportedFormatError as exc:
+        return str(exc)
+    return records.offset.tolist(), records.cut, records.buffers, records.size.tolist()
+
+
+def test_buffers_walked_together_find_what_the_record_walk_finds(tmp_path, monkeypatch):
+    """The numpy walk over all buffers at once (large logs) and the record-by-record one give the
+    same records, the same cut and the same first fault, wherever the damage is."""
+    path = many(tmp_path, n=60, width=60)
+    whole = path.read_bytes()
+    buffers = len(whole) // W.BUFFER
+    assert buffers >= 8
+    _, _, records = structure(path)
+    middle = int(records.offset[records.offset.size // 2])
+    cases = {"intact": whole, "cut": whole[: len(whole) - W.BUFFER // 2], "edge": whole[: 5 * W.BUFFER]}
+    for name, (at, value) in {
+        "size-word": (3 * W.BUFFER, b"\x00\x00\x02\x00"),
+        "fill": (4 * W.BUFFER + blg_layout.FILL_OFFSET, b"\x10\x00\x00\x00"),
+        "fill-short": (4 * W.BUFFER + blg_layout.FILL_OFFSET, b"\x50\x00\x00\x00"),
+        "record-type": (middle + 2, b"\x07"),
+        "record-size": (middle, b"\x10\x00"),
+        "record-long": (middle, b"\xf0\xff"),
+        "flags": (2 * W.BUFFER + blg_layout.BUFFER_HEADER + 3, b"\x00"),
+    }.items():
+        data = bytearray(whole)
+        data[at : at + len(value)] = value
+        cases[name] = bytes(data)
+    late = bytearray(cases["record-type"])  # two faults: the earlier buffer's is refused
+    late[2 * W.BUFFER + blg_layout.FILL_OFFSET : 2 * W.BUFFER + blg_layout.FILL_OFFSET + 4] = b"\x00\x00\x00\x00"
+    cases["two-faults"] = bytes(late)
+    for name, data in cases.items():
+        one, together = _walked(data, path, monkeypatch, 10**9), _walked(data, path, monkeypatch, 0)
+        assert one == together, name
+        if name != "intact" and not name.startswith(("cut", "edge")):
+            assert isinstance(together, str) and "relog" in together, name
