@@ -80,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.table().to_dicts(), indent=1))
     else:
         for o in report.outcomes:
-            if o.status in ("ingested", "replaced"):
+            if o.status in ("ingested", "replaced") and o.message:  # a log with no samples
+                print(f"{o.status:9} {o.message}")
+            elif o.status in ("ingested", "replaced"):
                 print(f"{o.status:9} {o.path}: {', '.join(o.hosts)} × {', '.join(o.dates)}, {o.rows} samples × "
                       f"{o.columns} counters, {o.seconds:.2f} s")
             elif o.status == "skipped":

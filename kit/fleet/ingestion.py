@@ -72,7 +72,8 @@ class IngestOutcome:
     replaced: tuple[str, ...] = ()
     """Keys of the earlier versions it replaced."""
     message: str | None = None
-    """Why it was skipped or failed, naming the file and what to do."""
+    """Why it was skipped or failed, or why an ingested capture has no data files (a log with no
+    samples), naming the file and what to do."""
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,7 @@ def ingest_file(path: str, root: str, options: dict, earlier: list[str] | None =
         return IngestOutcome(path, "failed", key=key, file_bytes=size, message=str(exc))
     stage = dataset / layout.STAGING / f"{key}-{os.getpid()}-{secrets.token_hex(4)}"
     try:
+        stage.mkdir(parents=True)
         parts = _write_parts(capture, key, stage)
         capture.catalog.select(pl.lit(key).alias("capture"), *capture.catalog.columns).write_parquet(
             stage / "catalog.parquet"
@@ -278,10 +280,14 @@ def ingest_file(path: str, root: str, options: dict, earlier: list[str] | None =
             "the capture is not ingested, run the ingest again)"))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    empty = None if parts else (
+        f"{path}: no samples could be read (see its no-data warning in captures/{key}.json): only its catalogue "
+        "and warnings are in the dataset; check the collector ran, or relog the file")
     return IngestOutcome(
         path, "replaced" if earlier else "ingested", key=key, hosts=tuple(record["hosts"]),
         dates=tuple(sorted({p["date"] for p in parts})), rows=capture.data.height, columns=capture.catalog.height,
         file_bytes=size, seconds=time.perf_counter() - started, load_seconds=load_seconds, replaced=tuple(earlier),
+        message=empty,
     )
 
 

@@ -47,3 +47,10 @@ def test_fleet_prints_every_migration_and_writes_a_csv(fleet, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "APP-01 HV01 → HV03" in out and "5 migrations in" in out
     assert pl.read_csv(tmp_path / "m.csv").height == 5
+
+
+def test_a_log_with_no_samples_is_named_as_such(tmp_path, capsys):
+    empty = tmp_path / "HV09.csv"
+    empty.write_text('"(PDH-CSV 4.0) (UTC)(0)","\\\\HV09\\Processor(_Total)\\% Processor Time"\n')
+    assert command(["ingest", str(empty), "--into", str(tmp_path / "ds"), "--quiet"]) == 0
+    assert f"ingested  {empty}: no samples could be read" in capsys.readouterr().out

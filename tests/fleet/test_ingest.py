@@ -127,3 +127,16 @@ def test_partition_values():
     assert layout.host_of_partition(layout.partition_host("a=b/c")) == "A=B/C"
     frame = pl.DataFrame({"host": ["hv02", None, "x/y"]})
     assert frame.select(layout.partition_of("host")).to_series().to_list() == ["HV02", layout.NO_HOST, "X%2FY"]
+
+
+def test_a_log_with_no_samples_is_kept_as_an_empty_capture_and_said_so(tmp_path):
+    empty = tmp_path / "HV09.csv"
+    empty.write_text('"(PDH-CSV 4.0) (UTC)(0)","\\\\HV09\\Processor(_Total)\\% Processor Time"\n')
+    [outcome] = kit.ingest(empty, tmp_path / "dataset", progress=False).outcomes
+    assert outcome.status == "ingested" and outcome.rows == 0 and outcome.dates == ()
+    assert str(empty) in outcome.message and "no samples" in outcome.message and "check the collector" in outcome.message
+    dataset = kit.open_dataset(tmp_path / "dataset")
+    assert dataset.ingested(empty) and dataset.parts.is_empty() and dataset.catalog.height == 1
+    assert [w.code for w in dataset.load_warnings] == ["no-data"]
+    assert kit.fleet_migrations(dataset, progress=False).table.is_empty()
+    assert kit.ingest(empty, tmp_path / "dataset", progress=False).outcomes[0].status == "skipped"
