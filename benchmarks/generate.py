@@ -51,8 +51,13 @@ SHARES = ["\\\\FS01\\VMStore-Übergabe", "\\\\FS01\\ClusterStorage"]  # one non-
 SIZES = {
     "tiny": dict(rows=240, counters=300, cores=8, nics=4, migrations=2),
     "small": dict(rows=7_200, counters=1_000, cores=48, nics=4, migrations=4),
+    "medium": dict(rows=20_000, counters=1_000, cores=48, nics=4, migrations=4),
     "full": dict(rows=86_400, counters=3_000, cores=128, nics=8, migrations=8),
+    # a week of 1 s samples (issue 16 §6): 56 migrations (8 a day) of 8 VMs back and forth
+    "week": dict(rows=604_800, counters=500, cores=16, nics=4, migrations=56, vms=8),
 }
+VARIANTS = {"tiny", "small", "medium", "full"}
+"""Sizes that also get cp1252 and UTF-16 copies (the week's steps read only the UTF-8 file)."""
 
 
 @dataclass
@@ -83,8 +88,10 @@ class Plan:
     seed: int
 
 
-def plan(rows: int, counters: int, cores: int, nics: int, migrations: int, seed: int = 6) -> Plan:
-    """The columns, their models and the per-row drivers (migrations) of the capture."""
+def plan(rows: int, counters: int, cores: int, nics: int, migrations: int, vms: int | None = None,
+         seed: int = 6) -> Plan:
+    """The columns, their models and the per-row drivers (migrations) of the capture. ``vms``: how
+    many VMs take turns migrating (default: one per migration)."""
     rng = np.random.default_rng(seed)
     names = [f"{i // (cores // 2)},{i % (cores // 2)}" for i in range(cores)]
     drv: list[np.ndarray] = [np.ones(rows)]
@@ -99,9 +106,10 @@ def plan(rows: int, counters: int, cores: int, nics: int, migrations: int, seed:
     load = np.zeros(rows)  # 0..1 receive-core load
     migs = []
     lm_columns: list[Column] = []
+    lm_by_vm: dict[str, list[Column]] = {}  # each VM's instance columns, in the order below
     span = rows // (migrations + 1)
     for m in range(migrations):
-        incoming = m % 2 == 0
+        incoming = (m + (m // vms if vms else 0)) % 2 == 0  # a VM that came in goes out next time
         memory_gb = [16, 32, 64, 8][m % 4]
         per_nic = rng.uniform(1.9e9, 2.4e9)  # bytes/s per 25 GbE NIC
         seconds = max(int(memory_gb * 1.07e9 / (MIGRATION_NICS * per_nic)) + 2, 3)
@@ -115,7 +123,7 @@ def plan(rows: int, counters: int, cores: int, nics: int, migrations: int, seed:
         (rx if incoming else tx)[window] += per_nic * shape
         if incoming:
             load[window] = shape
-        vm = f"VM-{m + 1:02d}"
+        vm = f"VM-{m % (vms or migrations) + 1:02d}"
         present = np.full(rows, np.nan)
         present[start:stop] = 1.0  # gauges
         memory_rate = np.full(rows, np.nan)
@@ -131,6 +139,15 @@ def plan(rows: int, counters: int, cores: int, nics: int, migrations: int, seed:
         dirty[window] = np.maximum(memory_gb * 2.6e5 / (1 + np.arange(stop - start)) ** 2, 50)
         send = 0.0 if incoming else 1.0
         inst = f"{vm}:VM Live Migration"
+        if vms is not None and m >= vms:  # this VM's instance again: its earlier migrations' columns
+            for col, values in zip(lm_by_vm[inst], [
+                memory_rate * send, memory_rate * (1 - send), cumulative * send, memory_rate * send,
+                memory_rate * 0.0, np.round(dirty) * send, blackout * send, passes * send,
+            ]):
+                drv[col.driver] = np.where(np.isnan(values), drv[col.driver], values)
+            migs.append(dict(vm=vm, direction="in" if incoming else "out", start_row=start, rows=stop - start,
+                             memory_gb=memory_gb, per_nic_bytes_s=per_nic))
+            continue
         for counter, values, rate, q in [
             ("Memory Walker: Bytes Read/sec", memory_rate * send, True, RATE_Q),
             ("Receiver: Bytes Written/sec", memory_rate * (1 - send), True, RATE_Q),
@@ -142,6 +159,7 @@ def plan(rows: int, counters: int, cores: int, nics: int, migrations: int, seed:
             ("Transfer Pass: Number", passes * send, False, 1.0),
         ]:
             lm_columns.append(Column(LM, inst, counter, driver(values), scale=1.0, quantum=q, rate=rate))
+            lm_by_vm.setdefault(inst, []).append(lm_columns[-1])
         migs.append(dict(vm=vm, direction="in" if incoming else "out", start_row=start, rows=stop - start,
                          memory_gb=memory_gb, per_nic_bytes_s=per_nic))
     d_rx, d_tx, d_load = driver(rx), driver(tx), driver(load)
@@ -304,7 +322,7 @@ def generate(folder: Path, size: str, *, variants: bool = True) -> dict:
         info["main"] = {"path": str(main), "bytes": main.stat().st_size, "rows": p.rows,
                         "counters": len(p.columns), "migrations": p.migrations}
     info["columns"] = [c.path() for c in p.columns]
-    if variants:
+    if variants and size in VARIANTS:
         for enc, name in (("cp1252", "cp1252"), ("utf-16", "utf16")):
             dst = folder / f"capture-{size}-{name}.csv"
             if not dst.exists():

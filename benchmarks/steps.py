@@ -131,6 +131,65 @@ def kit_first(cfg: dict, t: Timer) -> None:
         t.run("write", cache.flush)
 
 
+def first_profile(cfg: dict, t: Timer) -> None:
+    """What ``kit_first`` does, one piece at a time and each waited for (issue 16 §1's profile): the
+    content hash (``hash``), the parse with the cache off (``parse``), queueing the entry
+    (``enqueue``: the capture handed to the background writer) and the entry's write
+    (``write``: Parquet data + catalogue + meta, staged and renamed, as the writer does it)."""
+    import kit
+    from kit.io.perfmon import cache
+
+    path = Path(cfg["csv"])
+    file_hash = t.run("hash", cache.content_hash, path, remember=False)
+    capture = t.run("parse", kit.load, path, cache_results=False, progress=False)
+    with tempfile.TemporaryDirectory(dir=cfg["work"]) as tmp:
+        os.environ["KIT_CACHE_DIR"] = tmp
+        session = cache.Session(path, {"benchmark": "first_profile"}, remember=False)
+        session.file_hash, session.key = file_hash, cache.entry_key(file_hash, session.options)
+        t.run("enqueue", session.store, capture)
+        t.run("write", cache.flush)
+        entry = Path(tmp, "entries", session.key, "data.parquet")
+        t.info["parquet_bytes"] = entry.stat().st_size if entry.exists() else None
+    t.info["file_bytes"] = path.stat().st_size
+
+
+def progress_bar(cfg: dict, t: Timer) -> None:
+    """Issue 16 §7: ``kit.load`` with its progress bar on (``progress=True``, cache off), the bar's
+    output captured: its total and last count are the file's bytes, and the postfix names the phase
+    while the one big file is parsed. Compare its time with ``kit_cold`` (the bar's cost)."""
+    import contextlib
+    import io
+    import re
+
+    import kit
+
+    out = io.StringIO()
+    with contextlib.redirect_stderr(out):
+        t.run("load", kit.load, cfg["csv"], cache_results=False, progress=True)
+    frames = [f.strip() for f in re.split(r"[\r\n]+", out.getvalue()) if f.strip()]
+    t.info |= {"file_bytes": Path(cfg["csv"]).stat().st_size, "refreshes": len(frames),
+               "first": frames[0][:160] if frames else None, "last": frames[-1][:160] if frames else None,
+               "phases": sorted({f.rsplit(": ", 1)[-1].rstrip("]") for f in frames if ": " in f})[:10]}
+
+
+def week(cfg: dict, t: Timer) -> None:
+    """Issue 16 §6, a week on one laptop: the week's capture (604,800 rows × 500 counters) loaded
+    with ``counters=[…]`` (a user's first load: default cache, empty), then ``find_migrations``
+    and ``kit.analyze``; the whole within 8 GB peak and under a minute."""
+    import kit
+    from kit.analysis.windows import find_migrations
+
+    with tempfile.TemporaryDirectory(dir=cfg["work"]) as tmp:
+        os.environ["KIT_CACHE_DIR"] = tmp
+        capture = t.run("load", kit.load, cfg["csv"], counters=cfg["week_counters"], progress=False)
+        windows = t.run("find_migrations", find_migrations, capture)
+        result = t.run("analyze", kit.analyze, capture)
+    t.info |= {"shape": list(capture.data.shape), "windows": windows.height,
+               "migrations": len(result.migrations), "file_bytes": Path(cfg["csv"]).stat().st_size,
+               "frame_mb": round(capture.data.estimated_size() / 2**20, 1),
+               "rows_in_table": result.table().height}
+
+
 def prepare_cache(cfg: dict, t: Timer) -> None:
     """Fill the shared cache (not a measurement)."""
     from kit.io.perfmon import cache
@@ -293,9 +352,9 @@ def blg_kit(cfg: dict, t: Timer) -> None:
 
 
 STEPS = {f.__name__: f for f in [
-    floor_csv, pandas_c, pandas_arrow, kit_cold, kit_first, prepare_cache, floor_parquet, kit_warm,
+    floor_csv, pandas_c, pandas_arrow, kit_cold, kit_first, first_profile, prepare_cache, floor_parquet, kit_warm,
     cache50_kit, cache50_floor, csv50_floor, csv50_kit, kit_cp1252, kit_utf16, analyses, charts,
-    ps_floor, ps_kit, ps_one, blg_kit,
+    ps_floor, ps_kit, ps_one, blg_kit, progress_bar, week,
 ]}
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import user_steps  # noqa: E402 - the report, command line and widget steps (issue 16 §3, §4)
@@ -305,6 +364,7 @@ STEPS |= {f.__name__: f for f in user_steps.STEPS}
 
 CSV_READERS = {
     "floor_csv": "csv", "pandas_c": "csv", "pandas_arrow": "csv", "kit_cold": "csv", "kit_first": "csv",
+    "first_profile": "csv", "progress_bar": "csv", "week": "csv",
     "csv50_floor": "csv", "csv50_kit": "csv", "kit_cp1252": "cp1252", "kit_utf16": "utf16",
     "ps_floor": "powershell", "ps_kit": "powershell", "ps_one": "powershell", "blg_kit": "blg",
 }
