@@ -112,11 +112,12 @@ class FleetExplorer:
             self.worst.chart = fleet_charts.worst_chart(shown, link=None)
         else:
             self.timeline.chart = self.distributions.chart = self.worst.chart = None
-        labels = [
-            (f"{r['start']:%Y-%m-%d %H:%M:%S} {r['vm'] or '(traffic)'} {r['source']} → {r['destination']}",
-             r["migration_id"])
-            for r in shown.select("start", "vm", "source", "destination", "migration_id").iter_rows(named=True)
-        ]
+        labels = shown.select(
+            pl.format("{} {} {} → {}", pl.col("start").dt.strftime("%Y-%m-%d %H:%M:%S"),
+                      pl.col("vm").fill_null("(traffic)"), pl.col("source").fill_null("?"),
+                      pl.col("destination").fill_null("?")),
+            "migration_id",
+        ).rows()
         keep = self.pick.value if self.pick.value in {v for _, v in labels} else (labels[0][1] if labels else None)
         self.pick.options = labels
         if self.pick.value != keep:
