@@ -14,8 +14,9 @@ A failure is any exception that is not a :class:`kit.KitError`, a ``KitError`` (
 contradicts the reader's own checks: a sample neither in the capture nor in a warning's
 ``skipped_lines`` (counted independently from the records by :mod:`kit.io.perfmon.blg_layout`),
 a sample reported twice, unsorted times, data columns that differ from the catalogue, a value
-that is not finite, a warning code without a severity, or a second load or a cached reload that
-differs. Failing inputs go to ``fuzz/crashes/``; the summary to ``fuzz/results/blg-<date>.json``.
+that is not finite, a warning code without a severity, a second load or a cached reload that
+differs, or the buffers walked together (numpy, as large logs are) finding other records or
+another first fault than the record-by-record walk these small inputs get. Failing inputs go to ``fuzz/crashes/``; the summary to ``fuzz/results/blg-<date>.json``.
 
     nice -n 10 python3 fuzz/fuzz_blg.py --minutes 30
 """
@@ -210,12 +211,40 @@ def run_case(case: dict, work: Path, crashes: Path, tally: Tally) -> None:
         return
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        _check_walks(path, case, tally, crashes)
     try:
         _check_loaded(path, capture, case, tally, crashes)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: BLE001
         fail(tally, crashes, case, "crash-after-load", where(exc), traceback.format_exc())
+
+
+def _walk(data: bytes, path: Path, vector: int):
+    """The records :func:`blg_layout.walk` finds, or its error, with ``VECTOR_BUFFERS`` = ``vector``."""
+    saved = blg_layout.VECTOR_BUFFERS
+    blg_layout.VECTOR_BUFFERS = vector
+    try:
+        header = blg_layout.read_header(data, path)
+        records = blg_layout.walk(data, header, path)
+        return records.offset.tolist(), records.cut, records.buffers
+    except kit.KitError as exc:
+        return str(exc)
+    finally:
+        blg_layout.VECTOR_BUFFERS = saved
+
+
+def _check_walks(path: Path, case: dict, tally: Tally, crashes: Path) -> None:
+    """The buffers walked together (numpy, what large logs get) and record by record (what these
+    small inputs get in a load) must find the same records and refuse the same first fault."""
+    data = case["data"]
+    try:
+        if _walk(data, path, 0) != _walk(data, path, 10**9):
+            fail(tally, crashes, case, "contradiction", "the two walks differ")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001
+        fail(tally, crashes, case, "crash-walk", where(exc), traceback.format_exc())
 
 
 def sample_count(path: Path) -> int | None:

@@ -279,6 +279,7 @@ class Plan:
         self.mask = _mask(layout)
         self.expected = np.frombuffer(padded, "<u8")[:width] & self.mask
         self.chunk = max(1, CHUNK_WORDS // max(1, width))
+        self.reads: dict[bytes, dict[str, _Read | None]] = {}
         self.read_chunk = max(1, READ_WORDS // max(1, width))
 
     def payload_words(self, firsts: np.ndarray) -> np.ndarray:
@@ -300,21 +301,29 @@ class Plan:
     def values(self, rows: np.ndarray, positions: np.ndarray) -> dict[str, np.ndarray]:
         """{first, second, status} of the layout's values at ``positions`` in payload words
         ``rows`` (from :meth:`payload_words`): (payloads × positions); status 0 where there is none,
-        and None instead of the array where none of them has one."""
-        layout = self.layout
+        and None instead of the array where none of them has one. How to pick them is worked out
+        once per ``positions``."""
+        key = positions.tobytes()
+        reads = self.reads.get(key)
+        if reads is None:
+            layout = self.layout
+            reads = self.reads[key] = {}
+            for name, offsets, widths, signed in (
+                ("first", layout.first, layout.widths, layout.signed),
+                ("second", layout.second, layout.second_width, None),
+                ("status", layout.status, [4] * len(layout.status), None),
+            ):
+                offsets = np.asarray(offsets, np.int64)[positions]
+                reads[name] = None if name == "status" and (offsets < 0).all() else _Read(
+                    offsets, np.asarray(widths, np.int64)[positions],
+                    None if signed is None else np.asarray(signed)[positions])
         out: dict[str, np.ndarray | None] = {}
-        for name, offsets, widths, signed in (
-            ("first", layout.first, layout.widths, layout.signed),
-            ("second", layout.second, layout.second_width, None),
-            ("status", layout.status, [4] * len(layout.status), None),
-        ):
-            offsets = np.asarray(offsets, np.int64)[positions]
-            if name == "status" and (offsets < 0).all():
+        for name, read in reads.items():
+            if read is None:
                 out[name] = None
                 continue
             target = np.empty((rows.shape[0], positions.size), np.int64)
-            _values(rows, offsets, np.asarray(widths, np.int64)[positions],
-                    None if signed is None else np.asarray(signed)[positions], target)
+            read.take(rows, target)
             out[name] = target
         return out
 
@@ -346,47 +355,59 @@ CHUNK_WORDS = 1 << 18
 """Payload words copied out of the file at a time (2 MiB: the copies stay in cache)."""
 
 
-def _values(rows: np.ndarray, offsets: np.ndarray, widths: np.ndarray, signed: np.ndarray | None,
-            out: np.ndarray) -> None:
-    """Write into ``out`` the integers at payload byte ``offsets`` (``widths`` 4 or 8 bytes;
-    offset -1: none, left 0) of each row of payload words; 4-byte ones zero-extended unless
-    ``signed``."""
-    have = offsets >= 0
-    if not have.all():
-        out[:, ~have] = 0
-    if not have.any() or rows.shape[0] == 0:
-        return
-    offs, width = offsets[have], widths[have]
-    every = bool(have.all())
-    if (offs % 8 == 0).all() and (width == 8).all():  # the common case: aligned LONGLONGs
-        signed_rows = rows.view(np.int64)
-        if every:
-            word = offs // 8
-            done = np.zeros(word.size, bool)
-            for a, b, step in _progressions(word):  # one per instance item: strided slices, no gather
-                out[:, a:b] = signed_rows[:, word[a] : word[b - 1] + 1 : step]
+class _Read:
+    """How to pick integers at payload byte ``offsets`` (``widths`` 4 or 8 bytes; offset -1:
+    none, read as 0) out of rows of payload words; 4-byte ones zero-extended unless ``signed``."""
+
+    def __init__(self, offsets: np.ndarray, widths: np.ndarray, signed: np.ndarray | None) -> None:
+        self.have = offsets >= 0
+        self.every = bool(self.have.all())
+        self.offs, self.width = offsets[self.have], widths[self.have]
+        self.signed = None if signed is None else signed[self.have]
+        self.aligned = bool((self.offs % 8 == 0).all() and (self.width == 8).all())  # the common case
+        self.word = self.offs // 8
+        self.runs: list[tuple[int, int, int]] = []
+        self.rest = np.zeros(0, np.int64)
+        if self.aligned and self.every:  # one run per instance item: strided slices, no gather
+            self.runs = _progressions(self.word)
+            done = np.zeros(self.word.size, bool)
+            for a, b, _ in self.runs:
                 done[a:b] = True
-            rest = np.flatnonzero(~done)
-            if rest.size:
-                out[:, rest] = signed_rows[:, word[rest]]
-        else:
-            out[:, have] = signed_rows[:, offs // 8]
-        return
-    word = offs // 8
-    shift = ((offs % 8) * 8).astype(np.uint64)
-    value = rows[:, word] >> shift
-    spill = (offs % 8) + width > 8
-    if spill.any():
-        value[:, spill] |= rows[:, word[spill] + 1] << (np.uint64(64) - shift[spill])
-    result = value.view(np.int64)
-    four = width == 4
-    if four.any():
-        small = (value[:, four] & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        if signed is not None:
-            negative = signed[have][four]
-            small = np.where(negative & (small >= 1 << 31), small - (1 << 32), small)
-        result[:, four] = small
-    out[:, have] = result
+            self.rest = np.flatnonzero(~done)
+
+    def take(self, rows: np.ndarray, out: np.ndarray) -> None:
+        """Write the integers of each row of payload words ``rows`` into ``out``."""
+        have = self.have
+        if not self.every:
+            out[:, ~have] = 0
+        if not have.any() or rows.shape[0] == 0:
+            return
+        word = self.word
+        if self.aligned:
+            signed_rows = rows.view(np.int64)
+            if self.every:
+                for a, b, step in self.runs:
+                    out[:, a:b] = signed_rows[:, word[a] : word[b - 1] + 1 : step]
+                if self.rest.size:
+                    out[:, self.rest] = signed_rows[:, word[self.rest]]
+            else:
+                out[:, have] = signed_rows[:, word]
+            return
+        offs, width = self.offs, self.width
+        shift = ((offs % 8) * 8).astype(np.uint64)
+        value = rows[:, word] >> shift
+        spill = (offs % 8) + width > 8
+        if spill.any():
+            value[:, spill] |= rows[:, word[spill] + 1] << (np.uint64(64) - shift[spill])
+        result = value.view(np.int64)
+        four = width == 4
+        if four.any():
+            small = (value[:, four] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+            if self.signed is not None:
+                negative = self.signed[four]
+                small = np.where(negative & (small >= 1 << 31), small - (1 << 32), small)
+            result[:, four] = small
+        out[:, have] = result
 
 
 @dataclass
