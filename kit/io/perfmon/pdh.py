@@ -194,16 +194,15 @@ def _rejoined(fields: list[str], separator: str) -> list[str]:
     r"""Header fields with the ones an unquoted path's separators split apart joined again by
     parenthesis balance (``\\HV01\Processor Information(0,3)\% Processor Time`` in a header
     written without quotes), when that makes more counter paths than the plain split."""
-    joined, pending = [], None
+    joined, pending = [], []
     for field in fields:
-        field = field if pending is None else pending + separator + field
-        if field.count("(") > field.count(")"):
-            pending = field
+        pending.append(field)
+        text = separator.join(pending)
+        if text.count("(") > text.count(")"):
             continue
-        joined.append(field)
-        pending = None
-    if pending is not None:
-        joined.append(pending)
+        joined.append(text)
+        pending = []
+    joined += pending  # a parenthesis never closed joins nothing
     if len(joined) == len(fields):
         return fields
     paths = sum(parse_counter_path(f.strip()) is not None for f in fields[1:])

@@ -61,7 +61,7 @@ def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
         problems.append(f"SourceInfo.rows {source.rows} != {capture.data.height} rows")
     fields = next(csv.reader([header], delimiter=source.separator))
     if len(fields) != source.header_fields:  # an unquoted header: paths cut at their instances' commas
-        fields = re.findall(r"(?:[^,(]|\([^)]*\))+", header)
+        fields = re.findall(r"(?:[^,(]|\([^)]*\)|\()+", header)  # a parenthesis never closed joins nothing
     later_headers = [line for w in warnings if w.code == "appended-runs" for line in w.skipped_lines]
     dropped = {c for w in warnings if w.line not in later_headers for c in w.skipped_columns}  # of the first header
     if source.format.startswith("pdh"):
