@@ -452,15 +452,14 @@ def _biases(zone: Zone, local_us: np.ndarray, in_range: np.ndarray) -> np.ndarra
         else:
             dst |= inside & ((local_us >= begin) | (local_us < repeat))
         ambiguous |= inside & (local_us >= min(repeat, stop)) & (local_us < max(repeat, stop))
-    if ambiguous.any():
+    if ambiguous.any():  # in each run of samples in the repeated hour: daylight until the first step back
         backwards = np.concatenate([[False], np.diff(local_us) < 0])
-        stepped = False
-        for i in range(local_us.size):
-            if not ambiguous[i]:
-                stepped = False
-                continue
-            stepped = stepped or bool(backwards[i])
-            dst[i] = not stepped
+        at = np.flatnonzero(ambiguous)
+        starts = np.concatenate([[True], np.diff(at) != 1])
+        steps = backwards[at].astype(np.int64)
+        seen = np.cumsum(steps)
+        before = (seen - steps)[starts][np.cumsum(starts) - 1]  # steps back before each run
+        dst[at] = seen - before == 0
     out[dst] = daylight
     return out
 

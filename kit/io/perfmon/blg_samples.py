@@ -430,18 +430,9 @@ def decode(data, records: Records, samples: Payloads, entries: list[Entry], colu
     reader = Reader(data, records)
     skipped: dict[int, str] = {}
     shapes: list[Shape] = []
-    sizes = records.size - EVENT_HEADER
-    keys = [sizes[f : f + c].tobytes() if ok else None
-            for f, c, ok in zip(samples.first.tolist(), samples.count.tolist(), samples.ok.tolist())]
     for i in np.flatnonzero(~samples.ok).tolist():
         skipped[i] = "its parts are incomplete or out of order (a cut-off or damaged log)"
-    groups: dict[bytes, list[int]] = {}
-    for i, key in enumerate(keys):
-        if key is not None:
-            groups.setdefault(key, []).append(i)
-    for key, members in groups.items():
-        pending = np.asarray(members, np.int64)
-        part_lengths = np.frombuffer(key, np.int64)
+    for pending, part_lengths in _size_groups(records, samples):
         count = part_lengths.size
         window = pending.size
         while pending.size:
@@ -478,6 +469,27 @@ def decode(data, records: Records, samples: Payloads, entries: list[Entry], colu
             shapes.append(Shape(plan=plan, rows=chosen, firsts=samples.first[chosen], cols=cols))
     shapes.sort(key=lambda shape: int(shape.rows[0]))
     return reader, shapes, skipped
+
+
+def _size_groups(records: Records, samples: Payloads) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The whole samples grouped by the byte lengths of their parts (samples of one group can
+    share a layout): (positions, part lengths) per group, in the order of each group's first
+    sample; with numpy, no step per sample."""
+    sizes = records.size - EVENT_HEADER
+    whole = np.flatnonzero(samples.ok)
+    counts = samples.count[whole]
+    groups = []
+    for count in np.unique(counts).tolist():
+        members = whole[counts == count]
+        lengths = sizes[samples.first[members][:, None] + np.arange(count)]
+        distinct, inverse = np.unique(lengths, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.cumsum(np.bincount(inverse, minlength=distinct.shape[0]))[:-1]
+        for k, chosen in enumerate(np.split(members[order], bounds)):
+            groups.append((chosen, distinct[k]))
+    groups.sort(key=lambda group: int(group[0][0]))
+    return groups
 
 
 def _progressions(index: np.ndarray, least: int = 8) -> list[tuple[int, int, int]]:
