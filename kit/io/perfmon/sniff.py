@@ -62,7 +62,7 @@ FORMATS: dict[str, Format | BinaryFormat] = {
     ),
     "powershell": Format(
         "powershell", "Get-Counter … CounterSamples | Export-Csv (long: one row per counter and time)",
-        is_powershell, read_powershell, False,
+        is_powershell, read_powershell, True,
     ),
     "blg": BinaryFormat("blg", "binary perfmon log (.blg: Data Collector Sets, logman, relog -f bin)", is_blg, ".blg",
                         read_blg, True),
