@@ -182,6 +182,18 @@ def test_a_folder_of_blg_and_csv_logs(tmp_path):
     assert {s.format for s in capture.sources} == {"blg"} and len(capture.sources) == 2
 
 
+@real
+def test_the_command_line_reads_a_blg(capsys):
+    from kit.cli import main
+
+    blg = str(TWIN.with_suffix(".blg"))
+    assert main(["info", blg]) == 0
+    out = capsys.readouterr().out
+    assert "blg, utf-16-le" in out and "25 rows × 10 counters" in out and "UTC-08:00" in out
+    assert main(["analyze", "--json", blg]) == 0
+    assert '"start_utc": "2016-11-26T21:46:30.874Z"' in capsys.readouterr().out
+
+
 # -- synthetic logs -------------------------------------------------------------------------------
 
 START = datetime(2025, 3, 4, 12, 0, 0)
