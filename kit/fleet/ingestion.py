@@ -24,6 +24,7 @@ import shutil
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +44,8 @@ STALE_S = 3600.0
 """Staging folders and unpublished data files older than this are left over from a crashed
 ingest and are removed by the next one (younger ones may belong to an ingest under way). [s]"""
 PROGRESS_DELAY_S = 2.0
+UNGUARDED = ('in a script, call kit.ingest under `if __name__ == "__main__":` (its worker processes are spawned and '
+             "import the script), or pass workers=1")
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ def ingest(
     written, and :class:`~kit.errors.InputNotFoundError` when ``paths`` name no file.
     """
     started = time.perf_counter()
+    if getattr(multiprocessing.current_process(), "_inheriting", False):  # a spawned worker importing the script
+        raise DatasetError(f"kit.ingest was called again while a worker process imported the script: {UNGUARDED}")
     root = prepare(into)
     files = expand(paths)
     if utc_offset is not None:
@@ -167,11 +172,18 @@ def ingest(
         else:
             # spawn: a forked child of a process running polars' thread pool can deadlock
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_one_thread) as pool:
-                for outcome in pool.map(ingest_file, [str(p) for p in files], [str(root)] * len(files),
-                                        [options] * len(files), earlier):
-                    outcomes.append(outcome)
-                    bar.update(1)
+            try:
+                with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_one_thread) as pool:
+                    for outcome in pool.map(ingest_file, [str(p) for p in files], [str(root)] * len(files),
+                                            [options] * len(files), earlier):
+                        outcomes.append(outcome)
+                        bar.update(1)
+            except BrokenProcessPool:
+                raise DatasetError(
+                    f"the ingest's worker processes stopped after {len(outcomes)} of {len(files)} files", path=root,
+                    hint=f"{UNGUARDED}; a worker killed for lack of memory stops them too. The dataset is consistent: "
+                    "run the ingest again to finish",
+                ) from None
     finally:
         bar.close()
     return IngestReport(str(root), tuple(outcomes), time.perf_counter() - started, count, removed)

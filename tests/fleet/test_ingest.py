@@ -140,3 +140,25 @@ def test_a_log_with_no_samples_is_kept_as_an_empty_capture_and_said_so(tmp_path)
     assert [w.code for w in dataset.load_warnings] == ["no-data"]
     assert kit.fleet_migrations(dataset, progress=False).table.is_empty()
     assert kit.ingest(empty, tmp_path / "dataset", progress=False).outcomes[0].status == "skipped"
+
+
+def test_a_script_without_the_main_guard_is_told_what_to_do(fleet, tmp_path):
+    """Workers are spawned and import the script: unguarded, the error says to add the guard
+    (not a bare BrokenProcessPool), and the dataset holds no capture."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = tmp_path / "ingest_all.py"
+    files = [str(p) for p in fleet.files[:2]]
+    script.write_text(f"import kit\nkit.ingest({files!r}, {str(tmp_path / 'ds')!r}, workers=2, progress=False)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=300, check=False)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("kit.errors.DatasetError") and "worker processes stopped after 0 of 2 files" in last
+    assert 'if __name__ == "__main__":' in last and "workers=1" in last
+    assert kit.open_dataset(tmp_path / "ds").captures.is_empty()
