@@ -531,10 +531,7 @@ class Explorer(_View):
         with _quiet(self):
             self.window.options = [(f"{t:%H:%M:%S}", t) for t in _steps(times)] or [("–", 0)]
             _choose(self.host, sorted({host for host, _ in analysis.traffic}), None)
-            if analysis.migrations:
-                _choose(self.migration, _migration_options(analysis), 0)
-            else:
-                _choose(self.migration, [("no migration found", None)], None)
+            _choose_migration(self.migration, analysis)
         if analysis.migrations:
             self._on_migration()
         else:
@@ -778,8 +775,12 @@ def _instant(value: Any) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
-def _migration_options(analysis: Analysis) -> list[tuple[str, int]]:
-    return [(migration_label(m), k) for k, m in enumerate(analysis.migrations)]
+def _choose_migration(control: w.Dropdown, analysis: Analysis) -> None:
+    """Offer ``analysis``'s migrations in ``control``, the first chosen (or say there is none)."""
+    if analysis.migrations:
+        _choose(control, [(migration_label(m), k) for k, m in enumerate(analysis.migrations)], 0)
+    else:
+        _choose(control, [("no migration found", None)], None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -896,10 +897,7 @@ class _AnalysisView(_View):
         self.notices.value = notices_html(analysis, folded=True)
         self.messages.value = ""
         with _quiet(self):
-            if analysis.migrations:
-                _choose(self.migration, _migration_options(analysis), 0)
-            else:
-                _choose(self.migration, [("no migration found", None)], None)
+            _choose_migration(self.migration, analysis)
         if analysis.migrations:
             self._on_migration()
         else:
