@@ -39,6 +39,12 @@ def file_lines(raw: bytes, encoding: str) -> tuple[int, str, list[str]]:
     return index + 1, lines[index].rstrip("\r"), data
 
 
+def _unquoted_fields(header: str) -> list[str]:
+    """The fields of a header written without quotes whose instances hold commas (a parenthesis
+    never closed joins nothing)."""
+    return re.findall(r"(?:[^,(]|\([^)]*\)|\()+", header)
+
+
 def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
     """What of ``path`` is neither in ``capture`` (loaded from it alone) nor in its warnings."""
     problems = []
@@ -61,7 +67,7 @@ def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
         problems.append(f"SourceInfo.rows {source.rows} != {capture.data.height} rows")
     fields = next(csv.reader([header], delimiter=source.separator))
     if len(fields) != source.header_fields:  # an unquoted header: paths cut at their instances' commas
-        fields = re.findall(r"(?:[^,(]|\([^)]*\)|\()+", header)  # a parenthesis never closed joins nothing
+        fields = _unquoted_fields(header)
     later_headers = [line for w in warnings if w.code == "appended-runs" for line in w.skipped_lines]
     dropped = {c for w in warnings if w.line not in later_headers for c in w.skipped_columns}  # of the first header
     if source.format.startswith("pdh"):
@@ -69,6 +75,8 @@ def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
         paths = [fields[c - 1].strip() for c in kept_columns]
         for later in later_headers:  # another run's header, decoded as the first, less its own dropped columns
             run = next(csv.reader([data[later - first]], delimiter=source.separator))
+            if any(f.count("(") != f.count(")") for f in run) and source.separator == ",":
+                run = _unquoted_fields(data[later - first])
             gone = {c for w in warnings if w.line == later for c in w.skipped_columns}
             fresh = (f.strip() for c, f in enumerate(run[1:], start=2) if c not in gone)
             paths += [p for p in dict.fromkeys(fresh) if p not in paths]

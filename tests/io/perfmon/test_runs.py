@@ -95,3 +95,15 @@ def test_a_later_runs_description_column_is_reported_against_its_header(write):
     [dropped] = [w for w in capture.warnings if w.code == "description-column"]
     assert (dropped.line, dropped.skipped_columns) == (3, (3,))
     assert unaccounted(path, capture) == []
+
+
+def test_a_later_unquoted_header_with_commas_in_instances(write):
+    """Fuzz finding (of the accounting oracle): a later header written without quotes is split by
+    parenthesis balance like the first."""
+    header = (r"(PDH-CSV 4.0) (Coordinated Universal Time)(0),\\HV01\Processor Information(0,3)\% Processor Time,"
+              r"\\HV01\Memory\Available MBytes")
+    rows = ["02/11/2025 10:00:00.000,5.5,1000", "02/11/2025 10:00:01.000,6.5,1001"]
+    path = write("unquoted-runs.csv", "\r\n".join([header, rows[0], header, rows[1]]) + "\r\n")
+    capture = kit.load(path, cache_results=False)
+    assert capture.data[r"\\HV01\Processor Information(0,3)\% Processor Time"].to_list() == [5.5, 6.5]
+    assert unaccounted(path, capture) == []
