@@ -307,7 +307,7 @@ class Plan:
         reads = self.reads.get(key)
         if reads is None:
             layout = self.layout
-            reads = self.reads[key] = {}
+            reads = {}  # made whole before it is shared: blocks run on several threads
             for name, offsets, widths, signed in (
                 ("first", layout.first, layout.widths, layout.signed),
                 ("second", layout.second, layout.second_width, None),
@@ -317,6 +317,7 @@ class Plan:
                 reads[name] = None if name == "status" and (offsets < 0).all() else _Read(
                     offsets, np.asarray(widths, np.int64)[positions],
                     None if signed is None else np.asarray(signed)[positions])
+            self.reads[key] = reads
         out: dict[str, np.ndarray | None] = {}
         for name, read in reads.items():
             if read is None:
@@ -482,12 +483,12 @@ def _size_groups(records: Records, samples: Payloads) -> list[tuple[np.ndarray, 
     for count in np.unique(counts).tolist():
         members = whole[counts == count]
         lengths = sizes[samples.first[members][:, None] + np.arange(count)]
-        distinct, inverse = np.unique(lengths, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.cumsum(np.bincount(inverse, minlength=distinct.shape[0]))[:-1]
-        for k, chosen in enumerate(np.split(members[order], bounds)):
-            groups.append((chosen, distinct[k]))
+        order = np.lexsort(lengths.T[::-1])  # stable: the members of a group stay in file order
+        ordered = lengths[order]
+        new = np.concatenate([[True], (ordered[1:] != ordered[:-1]).any(axis=1)])
+        starts = np.flatnonzero(new)
+        for k, chosen in enumerate(np.split(members[order], starts[1:])):
+            groups.append((chosen, ordered[starts[k]]))
     groups.sort(key=lambda group: int(group[0][0]))
     return groups
 

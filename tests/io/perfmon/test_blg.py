@@ -524,3 +524,27 @@ def test_buffers_walked_together_find_what_the_record_walk_finds(tmp_path, monke
         assert one == together, name
         if name != "intact" and not name.startswith(("cut", "edge")):
             assert isinstance(together, str) and "relog" in together, name
+
+
+def test_blocks_read_on_several_threads_give_what_one_thread_gives(tmp_path, monkeypatch):
+    """Many small blocks of one shape on the thread pool (the way to read a shape's values is
+    worked out by the first block and shared: it must be whole before another thread uses it)."""
+    from kit.io.perfmon import blg_samples
+
+    path = many(tmp_path, n=200, width=30)
+    monkeypatch.setattr(blg_samples, "READ_WORDS", 1 << 10)
+    monkeypatch.setattr(blg_samples, "CHUNK_WORDS", 1 << 10)
+    monkeypatch.setattr(blg_samples, "THREADS", 1)
+    alone = load(path)
+    monkeypatch.setattr(blg_samples, "THREADS", 4)
+    monkeypatch.setattr(blg_samples, "_POOL", [])
+    made = blg_samples._Read
+
+    def slow(*args):  # widen the window in which another thread could see a half-made one
+        __import__("time").sleep(0.005)
+        return made(*args)
+
+    monkeypatch.setattr(blg_samples, "_Read", slow)
+    for _ in range(5):
+        together = load(path)
+        assert together.data.equals(alone.data) and together.warnings == alone.warnings
