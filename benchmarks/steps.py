@@ -1,6 +1,6 @@
 """The measured steps. Each runs in its own process (``run.py`` starts ``python steps.py <step>
 <config.json>``), times only its operation(s) with ``perf_counter`` and prints one JSON line:
-``{"times": {part: seconds}, "rss_before_mb": …, "peak_rss_mb": …, "info": {…}}``.
+``{"times": {part: seconds}, "cpu_s": {part: CPU seconds}, "rss_before_mb": …, "peak_rss_mb": …, "info": {…}}``.
 
 Peak RSS is the process's high-water mark (``getrusage(RUSAGE_SELF).ru_maxrss``), interpreter
 and imports included; ``rss_before_mb`` is the resident size just before the timed work.
@@ -29,9 +29,17 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process's threads and its waited-for children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 class Timer:
     def __init__(self) -> None:
         self.times: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        """CPU seconds of each part (all threads): the work, whatever else the machine runs."""
         self.info: dict = {}
         self.before: float | None = None
 
@@ -41,9 +49,10 @@ class Timer:
 
     def run(self, name: str, fn, *args, **kwargs):
         self.start()
-        t0 = time.perf_counter()
+        c0, t0 = _cpu_s(), time.perf_counter()
         out = fn(*args, **kwargs)
         self.times[name] = time.perf_counter() - t0
+        self.cpu[name] = _cpu_s() - c0
         return out
 
 
@@ -394,7 +403,7 @@ def main() -> None:
     timer = Timer()
     STEPS[name](config, timer)
     print(json.dumps({
-        "times": timer.times, "rss_before_mb": timer.before, "peak_rss_mb": _peak_mb(), "info": timer.info,
+        "times": timer.times, "cpu_s": timer.cpu, "rss_before_mb": timer.before, "peak_rss_mb": _peak_mb(), "info": timer.info,
     }))
 
 

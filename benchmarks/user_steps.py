@@ -110,4 +110,47 @@ def widget_roundtrips(cfg: dict, t) -> None:
     t.info |= {"round_trips_ms": figures["round_trips_ms"], "how": figures["how"]}
 
 
-STEPS = [report_steps, report_cli, widget_roundtrips]
+EXPLORER_TESTS = ("drain-6x9gb-smb-2x10g", "tcp-1x10g-mtu1500-55gb", "smb-2x10g-jumbo-55gb")
+"""The tests the browser's ``test_first`` round trips switch to (tests/viz/test_browser.py)."""
+
+
+def explorer_open(cfg: dict, t) -> None:
+    """The kernel's side of the ``test_first`` round trip (a bundled test opened in the Explorer
+    for the first time), in a cold process with the notebook's imports done: ``Explorer.open`` by
+    the test dropdown (``open_first``: load + analysis + charts and controls reset; ``open_again``:
+    the same test again, kept), then what the first open spends in ``kit.load`` and
+    ``kit.analyze`` of those tests (timed after, in the same process: cache hits, as in a lab
+    whose tests were loaded once). Each part: the median over the three tests. [s]"""
+    import statistics
+    import warnings
+
+    warnings.simplefilter("ignore")
+    os.environ["KIT_CACHE_DIR"] = _report_cache(cfg)
+    import kit
+    from kit.sample import bundled_tests
+    from kit.viz.widgets import Explorer
+
+    tests = bundled_tests()
+    view = Explorer()  # the first bundled test, as the notebook opens it
+    for name in EXPLORER_TESTS:  # untimed: the cache entries of the tests, as after a first lab session
+        kit.load(tests[name], progress=False)
+    t.start()
+    each: dict[str, dict[str, float]] = {}
+    for kind in ("open_first", "open_again"):
+        for name in EXPLORER_TESTS:
+            started = time.perf_counter()
+            view.test.value = tests[name]
+            each.setdefault(kind, {})[name] = time.perf_counter() - started
+    for name in EXPLORER_TESTS:
+        started = time.perf_counter()
+        capture = kit.load(tests[name], progress=False)
+        each.setdefault("load", {})[name] = time.perf_counter() - started
+        started = time.perf_counter()
+        kit.analyze(capture)
+        each.setdefault("analyze", {})[name] = time.perf_counter() - started
+    for part, values in each.items():
+        t.times[part] = statistics.median(values.values())
+    t.info["each_s"] = {part: {k: round(v, 3) for k, v in values.items()} for part, values in each.items()}
+
+
+STEPS = [report_steps, report_cli, widget_roundtrips, explorer_open]
