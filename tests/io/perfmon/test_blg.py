@@ -94,6 +94,16 @@ def test_the_pal_log_loads_with_plausible_values():
     data = capture.data
     cpu = [c for c in data.columns if "\\Processor(" in c and "%" in c]
     assert cpu and all(0 <= data[c].min() and data[c].max() <= 100 for c in cpu if data[c].drop_nulls().len())
+    percent = [c for c in data.columns if "\\%" in c and data[c].drop_nulls().len()]
+    assert len(percent) > 200 and all(data[c].min() >= 0 for c in percent)
+    over = {c.split("\\")[3] + ":" + c.split("\\")[-1] for c in percent if data[c].max() > 100}
+    assert over == {f"{disk}:{counter}" for disk in ("LogicalDisk(C:)", "LogicalDisk(_Total)", "PhysicalDisk(0 C:)",
+                                                       "PhysicalDisk(_Total)")
+                    for counter in ("% Disk Time", "% Disk Read Time")} | {"LogicalDisk(HarddiskVolume1):% Idle Time"}
+    assert data["\\\\ZACH-PC\\LogicalDisk(HarddiskVolume1)\\% Idle Time"].max() < 100.3  # sampled a moment apart
+    disk = "\\\\ZACH-PC\\PhysicalDisk(0 C:)\\"
+    ratio = (data[disk + "% Disk Time"] / (100 * data[disk + "Avg. Disk Queue Length"])).drop_nulls()
+    assert (ratio - 1).abs().max() < 2e-5  # over 100: a queue of more than one request
     for instance in ("0", "_Total"):
         total, user, privileged = (data[f"{HOST[:2]}ZACH-PC\\Processor({instance})\\{c}"] for c in
                                    ("% Processor Time", "% User Time", "% Privileged Time"))
