@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import polars as pl
@@ -321,17 +321,10 @@ def _write_parts(capture: Capture, key: str, stage: Path) -> list[dict]:
     """Write ``capture`` as one Parquet file per host partition and UTC day under ``stage``;
     return each file's entry of the manifest."""
     catalog = capture.catalog.with_columns(partition=layout.partition_of("host"))
-    first, last = (capture.start.date(), capture.end.date()) if capture.data.height else (None, None)
-    if first is None:
-        days = {}
-    elif first == last:  # the usual day-long (or shorter) log: no split
-        days = {(first,): capture.data}
-    else:
-        days = capture.data.with_columns(__day=pl.col("time").dt.date()).partition_by(
-            "__day", as_dict=True, maintain_order=True, include_key=False)
+    days = _days(capture.data)
     parts = []
     for host, columns in catalog.group_by("partition", maintain_order=True).agg(pl.col("column")).iter_rows():
-        for (day,), frame in days.items():
+        for day, frame in days.items():
             rows = _host_rows(capture, catalog.filter(pl.col("partition") == host), frame)
             if not rows.height:
                 continue
@@ -346,6 +339,20 @@ def _write_parts(capture: Capture, key: str, stage: Path) -> list[dict]:
                 "start": layout.iso(rows["time"].min()), "end": layout.iso(rows["time"].max()),
             })
     return parts
+
+
+def _days(data: pl.DataFrame) -> dict[date, pl.DataFrame]:
+    """The rows of ``data`` by UTC day: slices of it (no copy) when its times are in order, as
+    a log's are unless its clock stepped back."""
+    if not data.height:
+        return {}
+    times = data["time"]
+    if times.is_sorted():
+        runs = times.dt.date().rle().struct.unnest().with_columns(offset=pl.col("len").cum_sum() - pl.col("len"))
+        return {day: data.slice(offset, length) for length, day, offset in runs.iter_rows()}
+    split = data.with_columns(__day=pl.col("time").dt.date()).partition_by(
+        "__day", as_dict=True, maintain_order=True, include_key=False)
+    return {day: frame for (day,), frame in split.items()}
 
 
 def _host_rows(capture: Capture, catalog: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:

@@ -162,3 +162,19 @@ def test_a_script_without_the_main_guard_is_told_what_to_do(fleet, tmp_path):
     assert last.startswith("kit.errors.DatasetError") and "worker processes stopped after 0 of 2 files" in last
     assert 'if __name__ == "__main__":' in last and "workers=1" in last
     assert kit.open_dataset(tmp_path / "ds").captures.is_empty()
+
+
+def test_rows_are_split_by_utc_day_in_order_or_not():
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2025, 6, 1, 22, 0, tzinfo=timezone.utc)
+    frame = pl.DataFrame({"time": [start + timedelta(hours=h) for h in range(30)], "x": range(30)}).with_columns(
+        pl.col("time").dt.cast_time_unit("us"))
+    in_order = ingest_module._days(frame)  # slices of the frame
+    assert {day.isoformat(): part["x"].to_list()[0] for day, part in in_order.items()} == {
+        "2025-06-01": 0, "2025-06-02": 2, "2025-06-03": 26}
+    assert [p.height for p in in_order.values()] == [2, 24, 4]
+    stepped_back = ingest_module._days(frame.reverse())  # a clock that stepped back: grouped instead
+    assert {day: part.sort("time").equals(in_order[day]) for day, part in stepped_back.items()} == {
+        day: True for day in in_order}
+    assert ingest_module._days(frame.head(0)) == {}
