@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2, help="runs of the load and ingest steps (best kept)")
     parser.add_argument("--nice", type=int, default=10, help="run every step under nice -n N (default 10)")
     parser.add_argument("--machine", default=platform.node() or "machine", help="results file name")
+    parser.add_argument("--label", help="added to the results file name (e.g. 4h: <machine>-fleet-4h-<date>.json)")
     parser.add_argument("--work", type=Path, default=WORK, help="folder of the generated captures and datasets")
     parser.add_argument("--no-save", action="store_true")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
@@ -281,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     results["total_s"] = time.perf_counter() - began
     if not options.no_save:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"{options.machine}-fleet-{datetime.now(timezone.utc):%Y-%m-%d}.json"
+        label = f"-{options.label}" if options.label else ""
+        path = RESULTS / f"{options.machine}-fleet{label}-{datetime.now(timezone.utc):%Y-%m-%d}.json"
         path.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
         print(f"results: {path.relative_to(ROOT)}")
     return 0
