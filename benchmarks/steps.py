@@ -162,6 +162,35 @@ def first_profile(cfg: dict, t: Timer) -> None:
     t.info["file_bytes"] = path.stat().st_size
 
 
+CACHE_FORMATS = {
+    "parquet_lz4": ("parquet", {"compression": "lz4", "statistics": False}),  # the cache's entries now
+    "parquet_none": ("parquet", {"compression": "uncompressed", "statistics": False}),
+    "parquet_zstd1": ("parquet", {"compression": "zstd", "compression_level": 1, "statistics": False}),
+    "ipc_none": ("ipc", {"compression": "uncompressed"}),
+    "ipc_lz4": ("ipc", {"compression": "lz4"}),
+}
+"""Ways a cache entry's data could be written (issue 16 §1: settings chosen by measurement)."""
+
+
+def cache_formats(cfg: dict, t: Timer) -> None:
+    """The parsed capture (untimed) written and read back in each of :data:`CACHE_FORMATS`
+    (``write_<name>``, ``read_<name>``; ``info``: each file's size). Compare the writes' CPU
+    seconds with ``first_profile``'s ``write`` and the floor's parse."""
+    import polars as pl
+
+    import kit
+
+    frame = kit.load(cfg["csv"], cache_results=False, progress=False).data
+    with tempfile.TemporaryDirectory(dir=cfg["work"]) as tmp:
+        for name, (kind, options) in CACHE_FORMATS.items():
+            path = Path(tmp, name)
+            t.run(f"write_{name}", getattr(frame, f"write_{kind}"), path, **options)
+            t.run(f"read_{name}", getattr(pl, f"read_{kind}"), path)
+            t.info[f"{name}_mb"] = round(path.stat().st_size / 2**20, 1)
+            path.unlink()
+    t.info["frame_mb"] = round(frame.estimated_size() / 2**20, 1)
+
+
 def progress_bar(cfg: dict, t: Timer) -> None:
     """Issue 16 §7: ``kit.load`` with its progress bar on (``progress=True``, cache off), the bar's
     output captured: its total and last count are the file's bytes, and the postfix names the phase
@@ -363,7 +392,7 @@ def blg_kit(cfg: dict, t: Timer) -> None:
 STEPS = {f.__name__: f for f in [
     floor_csv, pandas_c, pandas_arrow, kit_cold, kit_first, first_profile, prepare_cache, floor_parquet, kit_warm,
     cache50_kit, cache50_floor, csv50_floor, csv50_kit, kit_cp1252, kit_utf16, analyses, charts,
-    ps_floor, ps_kit, ps_one, blg_kit, progress_bar, week,
+    ps_floor, ps_kit, ps_one, blg_kit, progress_bar, week, cache_formats,
 ]}
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import user_steps  # noqa: E402 - the report, command line and widget steps (issue 16 §3, §4)
@@ -373,7 +402,7 @@ STEPS |= {f.__name__: f for f in user_steps.STEPS}
 
 CSV_READERS = {
     "floor_csv": "csv", "pandas_c": "csv", "pandas_arrow": "csv", "kit_cold": "csv", "kit_first": "csv",
-    "first_profile": "csv", "progress_bar": "csv", "week": "csv",
+    "first_profile": "csv", "progress_bar": "csv", "week": "csv", "cache_formats": "csv",
     "csv50_floor": "csv", "csv50_kit": "csv", "kit_cp1252": "cp1252", "kit_utf16": "utf16",
     "ps_floor": "powershell", "ps_kit": "powershell", "ps_one": "powershell", "blg_kit": "blg",
 }
