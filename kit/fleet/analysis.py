@@ -41,7 +41,7 @@ from kit.analysis.nics import nic_table
 from kit.analysis.results import Analysis, Migration, utc_text
 from kit.analysis.windows import MIN_BYTES, MIN_PEAK_BYTES_S, THRESHOLD_SHARE
 from kit.contract import migration_dict
-from kit.errors import OptionError
+from kit.errors import DatasetError, OptionError
 from kit.fleet import layout
 from kit.fleet.dataset import Dataset, _span, open_dataset
 from kit.inputs.capture import CATALOG_SCHEMA, Capture
@@ -139,7 +139,7 @@ def fleet_migrations(
     write
         Write the table to ``migrations/migrations.parquet`` in the dataset, replacing the rows of
         earlier runs that this run covers (their start in ``[start, end]`` and, with ``hosts``,
-        one of them involved).
+        one of them involved); :class:`~kit.errors.DatasetError` names the file when it cannot.
     progress
         ``None``: a progress bar once the analysis has taken 2 s; ``True``: always; ``False``: never.
     options
@@ -587,8 +587,14 @@ def _write_table(
             covered &= pl.col("episode_hosts").list.eval(pl.element().is_in(keys)).list.any()
         table = pl.concat([earlier.filter(~covered), table]).unique("migration_id", keep="last", maintain_order=True)
         table = table.sort("start", "migration_id")
-    path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f"{path.name}.tmp")  # not *.parquet: no glob reader sees it
-    table.write_parquet(staging, statistics=True)
-    staging.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table.write_parquet(staging, statistics=True)
+        staging.replace(path)
+    except OSError as exc:
+        raise DatasetError(
+            f"cannot write the migrations table: {exc.strerror or exc}", path=path,
+            hint="check the folder's permissions and free space, or pass write=False (python -m kit fleet --no-write)",
+        ) from None
     return str(path)

@@ -237,3 +237,10 @@ def test_a_capture_longer_than_the_context_gives_the_single_capture_figures(tmp_
             else:
                 assert row[field] == expected, (m.label, field)
         assert row["blackout_s"] == pytest.approx(report["blackout"]["estimate_s"], rel=1e-9)
+
+
+def test_a_table_that_cannot_be_written_is_named(fleet, tmp_path):
+    root = copy_dataset(fleet, tmp_path / "dataset")
+    (root / "migrations" / "migrations.parquet.tmp").mkdir()  # in the way of the staged table
+    with pytest.raises(kit.KitError, match=r"migrations\.parquet: cannot write the migrations table.*--no-write"):
+        kit.fleet_migrations(root, start="2025-03-02T10:00Z", end="2025-03-02T10:10Z", progress=False)
