@@ -74,9 +74,10 @@ def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
         kept_columns = [c for c in range(2, len(fields) + 1) if c not in dropped]
         paths = [fields[c - 1].strip() for c in kept_columns]
         for later in later_headers:  # another run's header, decoded as the first, less its own dropped columns
-            run = next(csv.reader([data[later - first]], delimiter=source.separator))
-            if any(f.count("(") != f.count(")") for f in run) and source.separator == ",":
-                run = _unquoted_fields(data[later - first])
+            text = data[later - first]
+            run = next(csv.reader([text], delimiter=source.separator))
+            if source.separator == "," and '"' not in text and any(f.count("(") != f.count(")") for f in run):
+                run = _unquoted_fields(text)
             gone = {c for w in warnings if w.line == later for c in w.skipped_columns}
             fresh = (f.strip() for c, f in enumerate(run[1:], start=2) if c not in gone)
             paths += [p for p in dict.fromkeys(fresh) if p not in paths]

@@ -107,3 +107,15 @@ def test_a_later_unquoted_header_with_commas_in_instances(write):
     capture = kit.load(path, cache_results=False)
     assert capture.data[r"\\HV01\Processor Information(0,3)\% Processor Time"].to_list() == [5.5, 6.5]
     assert unaccounted(path, capture) == []
+
+
+def test_a_later_quoted_header_with_an_unbalanced_parenthesis(write):
+    """Fuzz finding (of the accounting oracle): a quoted header is split by its quotes, whatever
+    its parentheses."""
+    odd = r"\\HV01\Networr _2)\Bytes Received/sec"
+    first = pdh_text(UTC, [A], [["02/11/2025 10:00:00.000", "1"]])
+    later = pdh_text(UTC, [A, odd], [["02/11/2025 10:05:00.000", "3", "30"]])
+    path = write("odd.csv", first + later)
+    capture = kit.load(path, cache_results=False)
+    assert capture.data[odd].to_list() == [None, 30]
+    assert unaccounted(path, capture) == []
