@@ -22,9 +22,10 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -170,10 +171,8 @@ def ingest(
                 outcomes.append(ingest_file(str(path), str(root), options, before))
                 bar.update(1)
         else:
-            # spawn: a forked child of a process running polars' thread pool can deadlock
-            context = multiprocessing.get_context("spawn")
             try:
-                with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_one_thread) as pool:
+                with spawned_pool(count) as pool:
                     for outcome in pool.map(ingest_file, [str(p) for p in files], [str(root)] * len(files),
                                             [options] * len(files), earlier):
                         outcomes.append(outcome)
@@ -189,9 +188,22 @@ def ingest(
     return IngestReport(str(root), tuple(outcomes), time.perf_counter() - started, count, removed)
 
 
-def _one_thread() -> None:
-    """Worker set-up: one polars thread per worker process (the workers share the cores)."""
+@contextmanager
+def spawned_pool(count: int) -> Iterator[ProcessPoolExecutor]:
+    """``count`` worker processes, spawned (a forked child of a process running polars' thread
+    pool can deadlock), each with one polars thread: the workers share the cores. Polars sizes its
+    pool when it is imported, before any initializer could run, so the setting goes into the
+    environment the workers are spawned with (they are spawned as work is submitted)."""
+    before = os.environ.get("POLARS_MAX_THREADS")
     os.environ["POLARS_MAX_THREADS"] = "1"
+    try:
+        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield pool
+    finally:
+        if before is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = before
 
 
 def prepare(into: str | Path) -> Path:

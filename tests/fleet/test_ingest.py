@@ -4,6 +4,7 @@ failures named per file, worker processes."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import polars as pl
@@ -178,3 +179,14 @@ def test_rows_are_split_by_utc_day_in_order_or_not():
     assert {day: part.sort("time").equals(in_order[day]) for day, part in stepped_back.items()} == {
         day: True for day in in_order}
     assert ingest_module._days(frame.head(0)) == {}
+
+
+def _polars_threads(_: int) -> int:
+    return pl.thread_pool_size()
+
+
+def test_each_worker_runs_one_polars_thread(monkeypatch):
+    monkeypatch.setenv("POLARS_MAX_THREADS", "7")
+    with ingest_module.spawned_pool(2) as pool:
+        assert set(pool.map(_polars_threads, range(4))) == {1}
+    assert os.environ["POLARS_MAX_THREADS"] == "7"  # this process's setting is back
