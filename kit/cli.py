@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
 
+from kit import arguments
 from kit import vocabulary as v
-from kit.analysis.analyze import MTU_RANGE, TRANSPORTS, analyze, check_windows
+from kit.analysis.analyze import TRANSPORTS, analyze, check_windows
 from kit.analysis.results import READ_UNITS, SIDE_INPUTS, Analysis, Migration, gbps
 from kit.analysis.throughput import DIP_FRACTION
 from kit.contract import capture_dict, iso, kit_version, to_dict
@@ -34,8 +34,6 @@ from kit.errors import KitError, OptionError
 from kit.fleet import cli as fleet_cli
 from kit.inputs.capture import Capture
 from kit.io import load
-from kit.io.common import offset_minutes
-from kit.io.perfmon.paths import counter_filter
 from kit.io.perfmon.quality import SEVERITY
 from kit.io.side.events import read_events
 from kit.io.side.pings import read_pings
@@ -94,131 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-# ---------------------------------------------------------------------------------------------
-# Option types: each turns the text of one flag into its value or says what is wrong with it
-# (argparse prefixes "argument --flag: " and exits with status 2).
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-
-
-def _above_zero(text: str) -> float:
-    """A finite number above 0."""
-    value = _number(text)
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text} is not a finite number above 0")
-    return value
-
-
-def _fraction(text: str) -> float:
-    """A number between 0 and 1 (both excluded)."""
-    value = _number(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
-    return value
-
-
-def _mtu(text: str) -> int:
-    """An MTU in :data:`~kit.analysis.analyze.MTU_RANGE`. [bytes]"""
-    low, high = MTU_RANGE
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of bytes (e.g. 1500 or 9000)") from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"{value} is not an MTU: give {low} to {high} bytes (e.g. 1500 or 9000)")
-    return value
-
-
-def _time(text: str) -> datetime:
-    """ISO 8601 text as an aware UTC datetime (no offset = UTC)."""
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO 8601 time (e.g. 2025-02-11T13:05:40Z)") from None
-    try:
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-    except OverflowError:
-        raise argparse.ArgumentTypeError(f"'{text}' is before the year 1 in UTC") from None
-
-
-def _window(text: str) -> tuple[datetime, datetime]:
-    """``START/END`` in ISO 8601 (UTC unless an offset is given), START before END."""
-    start, sep, end = text.partition("/")
-    if not sep or not start.strip() or not end.strip():
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not START/END (e.g. 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z)"
-        )
-    span = _time(start), _time(end)
-    if not span[1] > span[0]:
-        raise argparse.ArgumentTypeError(f"{iso(span[0])}/{iso(span[1])} does not end after it starts: give START first")
-    return span
-
-
-def _utc_offset(text: str) -> str:
-    """A UTC offset as :func:`kit.io.common.offset_minutes` reads it (the text is passed on)."""
-    try:
-        offset_minutes(text)
-    except KitError:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a UTC offset from -14:00 to +14:00 (e.g. +08:00, -05:30, or minutes east of UTC)"
-        ) from None
-    return text
-
-
-def _encoding(text: str) -> str:
-    """A Python text encoding."""
-    try:
-        "".encode(text)  # LookupError for unknown names and for bytes-to-bytes codecs (hex, base64…)
-    except LookupError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a known text encoding (e.g. cp1252, cp1251, cp932, utf-16)")
-    return text
-
-
-def _counter(text: str) -> str:
-    """A counter path pattern (:func:`kit.io.perfmon.paths.counter_filter`)."""
-    try:
-        counter_filter([text])
-    except KitError as exc:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a counter path ({exc.hint})") from None
-    return text
-
-
-def _label(text: str) -> tuple[str, object]:
-    """``KEY=VALUE``; the value a number where it reads as a finite one, else text."""
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"'{text}' is not KEY=VALUE (e.g. --label mtu=9000)")
-    for kind in (int, float):
-        try:
-            number = kind(value)
-        except ValueError:
-            continue
-        if math.isfinite(number):
-            return key, number
-    return key, value
-
-
-def _folder(text: str) -> Path:
-    """A folder to write into: an existing one or one to create, not a file."""
-    path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a file: give a folder (it gets several files)")
-    return path
-
-
-def _file(text: str) -> Path:
-    """A file to write: not a folder."""
-    path = Path(text)
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a folder: give the file to write")
-    return path
-
-
 def _check_combinations(args: argparse.Namespace) -> None:
     """Options that only mean something with another one (an error of the command's parser)."""
     needs = [("override_zone", "--override-zone", "utc_offset", "--utc-offset"),
@@ -248,11 +121,11 @@ def _parser() -> argparse.ArgumentParser:
     def loading(p: argparse.ArgumentParser, *, required: bool = True) -> None:
         p.add_argument("files", nargs="+" if required else "*", metavar="FILE",
                        help="counter logs, folders or glob patterns" + ("" if required else " (default: the bundled sample)"))
-        p.add_argument("--encoding", type=_encoding, help="force the text encoding (e.g. cp1251)")
-        p.add_argument("--utc-offset", type=_utc_offset,
+        p.add_argument("--encoding", type=arguments.encoding, help="force the text encoding (e.g. cp1251)")
+        p.add_argument("--utc-offset", type=arguments.utc_offset,
                        help="collecting host's UTC offset, e.g. +08:00 (for files with no zone)")
         p.add_argument("--override-zone", action="store_true", help="use --utc-offset even where the header has a zone")
-        p.add_argument("--counter", action="append", metavar="PATTERN", dest="counters", type=_counter,
+        p.add_argument("--counter", action="append", metavar="PATTERN", dest="counters", type=arguments.counter,
                        help=r"load only counters matching this path pattern, e.g. '\Network Interface(*)\Bytes*' "
                        "(repeatable; * is a wildcard; no host or instance means any)")
         p.add_argument("--no-cache", action="store_true", help="do not use the Parquet cache")
@@ -263,13 +136,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--events", nargs="+", metavar="FILE", help="Hyper-V event exports (.evtx, wevtutil XML, Export-Csv)")
         p.add_argument("--topology", metavar="PATH", help="PowerShell topology exports: a file or a folder (per-host subfolders)")
         p.add_argument("--pings", metavar="FILE", help="a ping log of the VM (ping -t, Test-Connection, ping -D)")
-        p.add_argument("--ping-start", type=_time, metavar="TIME",
+        p.add_argument("--ping-start", type=arguments.utc_time, metavar="TIME",
                        help="ISO 8601 time of the first probe (UTC unless it has an offset), for logs without timestamps")
-        p.add_argument("--ping-interval", type=_above_zero, metavar="S",
+        p.add_argument("--ping-interval", type=arguments.above_zero, metavar="S",
                        help="probe interval [s] (default: inferred, else 1)")
 
     def window(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--window", action="append", metavar="START/END", type=_window,
+        p.add_argument("--window", action="append", metavar="START/END", type=arguments.window,
                        help="a migration window in ISO 8601 UTC, e.g. 2025-02-11T13:05:40Z/2025-02-11T13:06:10Z "
                        "(repeatable; replaces detection)")
 
@@ -281,25 +154,25 @@ def _parser() -> argparse.ArgumentParser:
     analyze_ = sub.add_parser("analyze", help="find and measure every live migration")
     loading(analyze_, required=False)
     analyze_.add_argument("--json", action="store_true", help="print the JSON report")
-    analyze_.add_argument("--vm-memory-gb", type=_above_zero, help="VM memory [GB], for the memory-transfer rate")
-    analyze_.add_argument("--mtu", type=_mtu, help="MTU of the migration NICs [bytes] (default: inferred)")
+    analyze_.add_argument("--vm-memory-gb", type=arguments.above_zero, help="VM memory [GB], for the memory-transfer rate")
+    analyze_.add_argument("--mtu", type=arguments.mtu, help="MTU of the migration NICs [bytes] (default: inferred)")
     analyze_.add_argument("--transport", choices=TRANSPORTS,
                           help="live-migration performance option (default: from the counters)")
     window(analyze_)
-    analyze_.add_argument("--bin-width-gbps", type=_above_zero, help="histogram bin width [Gbit/s]")
-    analyze_.add_argument("--dip-fraction", type=_fraction, default=DIP_FRACTION,
+    analyze_.add_argument("--bin-width-gbps", type=arguments.above_zero, help="histogram bin width [Gbit/s]")
+    analyze_.add_argument("--dip-fraction", type=arguments.fraction, default=DIP_FRACTION,
                           help="dip threshold as a share of the plateau (default %(default)s)")
-    analyze_.add_argument("--label", action="append", metavar="KEY=VALUE", type=_label, help="run metadata, e.g. mtu=9000 (repeatable)")
+    analyze_.add_argument("--label", action="append", metavar="KEY=VALUE", type=arguments.label, help="run metadata, e.g. mtu=9000 (repeatable)")
     side_inputs(analyze_)
     analyze_.set_defaults(run=_analyze)
 
     report = sub.add_parser("report", help="write every chart and an offline HTML report")
     loading(report, required=False)
-    report.add_argument("--out", type=_folder, default=Path("hvlm-report"), help="output folder (default %(default)s)")
+    report.add_argument("--out", type=arguments.folder, default=Path("hvlm-report"), help="output folder (default %(default)s)")
     report.add_argument("--format", action="append", choices=("png", "svg", "pdf", "html", "json"),
                         help="chart file formats (repeatable; default png and svg)")
-    report.add_argument("--vm-memory-gb", type=_above_zero, help="VM memory [GB], for the memory-transfer rate")
-    report.add_argument("--mtu", type=_mtu, help="MTU of the migration NICs [bytes] (default: inferred)")
+    report.add_argument("--vm-memory-gb", type=arguments.above_zero, help="VM memory [GB], for the memory-transfer rate")
+    report.add_argument("--mtu", type=arguments.mtu, help="MTU of the migration NICs [bytes] (default: inferred)")
     window(report)
     side_inputs(report)
     report.set_defaults(run=_report)
@@ -307,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     convert = sub.add_parser("convert", help="write the tidy (long) form")
     loading(convert)
     convert.add_argument("--to", choices=("parquet", "csv"), required=True)
-    convert.add_argument("--out", type=_file, help="output file (default: beside the first input, if a file)")
+    convert.add_argument("--out", type=arguments.file, help="output file (default: beside the first input, if a file)")
     convert.set_defaults(run=_convert)
 
     recipe = sub.add_parser("recipe", help="print the Windows commands that capture what the kit reads best",
@@ -322,7 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     recipe.set_defaults(run=_recipe)
 
     sample = sub.add_parser("sample", help="regenerate the bundled sample tests")
-    sample.add_argument("directory", nargs="?", type=_folder, default=Path("data"),
+    sample.add_argument("directory", nargs="?", type=arguments.folder, default=Path("data"),
                         help="where to write them (default: data/, the checkout's copy)")
     sample.set_defaults(run=_sample)
     fleet_cli.add_parser(sub)  # ingest and fleet

@@ -1,8 +1,10 @@
-"""Folders the kit keeps on the user's machine (below every other layer: readers and charts both use them)."""
+"""Folders and files the kit keeps on the user's machine (the cache, a fleet dataset): where they
+are, and how they are written (below every other layer: readers, the fleet and charts all use them)."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -13,3 +15,16 @@ def cache_dir() -> Path:
         return Path(os.environ["KIT_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "hvlm-kit"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that no reader ever sees a part of it: staged beside it, then
+    renamed (the staging file is removed whatever goes wrong); the folder is made if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(staging, path)
+    finally:
+        Path(staging).unlink(missing_ok=True)

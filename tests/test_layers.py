@@ -18,7 +18,7 @@ LAYERS = (
     ("kit.inputs",),
     ("kit.io",),
     ("kit.analysis",),
-    ("kit.contract", "kit.sample"),
+    ("kit.contract", "kit.sample", "kit.arguments"),
     ("kit.fleet",),
     ("kit.viz",),
     ("kit.cli", "kit.__main__", "kit"),

@@ -11,15 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
 
+from kit.arguments import encoding, utc_offset, utc_time
 from kit.errors import KitError
 from kit.fleet.analysis import CONTEXT_S, fleet_migrations
 from kit.fleet.ingestion import ingest
-from kit.io.common import offset_minutes
 from kit.io.perfmon.sniff import FORMATS
 
 EXAMPLES = """examples:
@@ -43,8 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                          help="the dataset folder (new, empty, or a fleet dataset)")
     ingest_.add_argument("--workers", type=_workers, help="worker processes (default: one per CPU)")
     ingest_.add_argument("--format", choices=tuple(FORMATS), help="the files' format (default: detected)")
-    ingest_.add_argument("--encoding", type=_encoding, help="force the text encoding (e.g. cp1251)")
-    ingest_.add_argument("--utc-offset", type=_utc_offset,
+    ingest_.add_argument("--encoding", type=encoding, help="force the text encoding (e.g. cp1251)")
+    ingest_.add_argument("--utc-offset", type=utc_offset,
                          help="collecting host's UTC offset, e.g. +08:00 (for files with no zone)")
     ingest_.add_argument("--override-zone", action="store_true", help="use --utc-offset even where the header has a zone")
     ingest_.add_argument("--json", action="store_true", help="print what became of each file as JSON")
@@ -57,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "migrations table is written to DATASET/migrations/migrations.parquet.",
     )
     fleet.add_argument("dataset", type=Path, metavar="DATASET")
-    fleet.add_argument("--start", type=_time, metavar="TIME", help="ISO 8601 (UTC unless it has an offset)")
-    fleet.add_argument("--end", type=_time, metavar="TIME", help="ISO 8601 (UTC unless it has an offset)")
+    fleet.add_argument("--start", type=utc_time, metavar="TIME", help="ISO 8601 (UTC unless it has an offset)")
+    fleet.add_argument("--end", type=utc_time, metavar="TIME", help="ISO 8601 (UTC unless it has an offset)")
     fleet.add_argument("--host", action="append", dest="hosts", metavar="HOST", help="only these hosts (repeatable)")
     fleet.add_argument("--context-s", type=_seconds, default=CONTEXT_S,
                        help="seconds either side of each episode analysed with it (default %(default)s)")
@@ -139,29 +138,3 @@ def _seconds(text: str) -> float:
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds ≥ 0")
     return value
-
-
-def _time(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO 8601 time (e.g. 2025-03-01T02:00:00Z)") from None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
-def _utc_offset(text: str) -> str:
-    try:
-        offset_minutes(text)
-    except KitError:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a UTC offset from -14:00 to +14:00 (e.g. +08:00, -05:30, or minutes east of UTC)"
-        ) from None
-    return text
-
-
-def _encoding(text: str) -> str:
-    try:
-        "".encode(text)
-    except LookupError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a known text encoding (e.g. cp1252, cp1251, cp932, utf-16)")
-    return text

@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 from kit.contract import kit_version
 from kit.errors import DatasetError, KitError, OptionError
 from kit.fleet import layout
+from kit.folders import write_atomically
 from kit.inputs.capture import Capture
 from kit.io import expand, load
 from kit.io.common import offset_minutes
@@ -225,7 +226,7 @@ def prepare(into: str | Path) -> Path:
         root.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"layout": layout.LAYOUT, "version": layout.LAYOUT_VERSION, "created": _now(),
                            "kit_version": kit_version()}, indent=1)
-        layout.write_atomically(marker, text.encode())
+        write_atomically(marker, text.encode())
     except OSError as exc:
         raise DatasetError(f"cannot create the dataset: {exc.strerror or exc}", path=root,
                            hint="check the folder's permissions and free space") from None
@@ -393,7 +394,7 @@ def publish(stage: Path, dataset: Path, key: str, parts: list[dict], manifest: b
 
 def write_manifest(path: Path, manifest: bytes) -> None:
     """The commit point of an ingest: the manifest, written atomically."""
-    layout.write_atomically(path, manifest)
+    write_atomically(path, manifest)
 
 
 def remove_capture(dataset: Path, key: str) -> None:

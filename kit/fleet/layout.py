@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import date, datetime, timezone
-from pathlib import Path
 from urllib.parse import quote, unquote
 
 import polars as pl
@@ -148,19 +145,6 @@ def capture_key(content_hash: str, options: dict) -> str:
     (any of them changing makes another key). [32 hex digits]"""
     text = json.dumps({"layout": LAYOUT_VERSION, "hash": content_hash, "options": options}, sort_keys=True, default=str)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that no reader ever sees part of it (staged beside it, then
-    renamed; the staging file goes whatever happens)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(staging, path)
-    finally:
-        Path(staging).unlink(missing_ok=True)
 
 
 def iso(value: datetime | None) -> str | None:

@@ -42,7 +42,7 @@ import polars as pl
 import xxhash
 
 from kit.errors import LoadWarning
-from kit.folders import cache_dir
+from kit.folders import cache_dir, write_atomically
 from kit.inputs.capture import CATALOG_SCHEMA, Capture, SourceInfo
 from kit.io.perfmon.names import with_english
 
@@ -89,7 +89,7 @@ def content_hash(path: Path, *, remember: bool = True) -> str:
         return value
     try:
         memo.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(memo, value.encode("ascii"))
+        write_atomically(memo, value.encode("ascii"))
     except OSError as exc:
         raise CacheProblem(f"cannot write {memo.parent}: {exc.strerror or exc}", value) from None
     return value
@@ -100,18 +100,6 @@ def _memo_path(path: Path) -> Path:
     stat = path.stat()
     stamp = f"{path.resolve()}|{stat.st_dev}|{stat.st_ino}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ctime_ns}"
     return cache_dir() / "stat-xxh3" / hashlib.blake2b(stamp.encode(), digest_size=16).hexdigest()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that no reader ever sees a part of it (the staging file is
-    removed whatever goes wrong)."""
-    handle, staging = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(staging, path)
-    finally:
-        Path(staging).unlink(missing_ok=True)
 
 
 def entry_key(file_hash: str, options: dict) -> str:
