@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import kit
+from kit.io.perfmon.paths import parse_counter_path
 from kit.io.perfmon.quality import SEVERITY
 from tests.conftest import REALDATA, ROOT
 
@@ -39,10 +40,20 @@ def file_lines(raw: bytes, encoding: str) -> tuple[int, str, list[str]]:
     return index + 1, lines[index].rstrip("\r"), data
 
 
-def _unquoted_fields(header: str) -> list[str]:
-    """The fields of a header written without quotes whose instances hold commas (a parenthesis
-    never closed joins nothing)."""
-    return re.findall(r"(?:[^,(]|\([^)]*\)|\()+", header)
+def _unquoted_fields(fields: list[str]) -> list[str]:
+    """Header fields cut at the commas of instances (a header written without quotes) joined
+    again while a parenthesis is open; one never closed joins nothing."""
+    joined, open_ = [], []
+    for field in fields:
+        open_.append(field)
+        if ",".join(open_).count("(") <= ",".join(open_).count(")"):
+            joined.append(",".join(open_))
+            open_ = []
+    return joined + open_
+
+
+def _is_path(field: str) -> bool:
+    return parse_counter_path(field.strip()) is not None
 
 
 def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
@@ -67,7 +78,7 @@ def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
         problems.append(f"SourceInfo.rows {source.rows} != {capture.data.height} rows")
     fields = next(csv.reader([header], delimiter=source.separator))
     if len(fields) != source.header_fields:  # an unquoted header: paths cut at their instances' commas
-        fields = _unquoted_fields(header)
+        fields = _unquoted_fields(fields)
     later_headers = [line for w in warnings if w.code == "appended-runs" for line in w.skipped_lines]
     dropped = {c for w in warnings if w.line not in later_headers for c in w.skipped_columns}  # of the first header
     if source.format.startswith("pdh"):
@@ -76,8 +87,9 @@ def unaccounted(path: Path, capture: kit.Capture) -> list[str]:
         for later in later_headers:  # another run's header, decoded as the first, less its own dropped columns
             text = data[later - first]
             run = next(csv.reader([text], delimiter=source.separator))
-            if source.separator == "," and '"' not in text and any(f.count("(") != f.count(")") for f in run):
-                run = _unquoted_fields(text)
+            joined = _unquoted_fields(run)
+            if sum(map(_is_path, joined[1:])) > sum(map(_is_path, run[1:])):  # the rule the first header follows
+                run = joined
             gone = {c for w in warnings if w.line == later for c in w.skipped_columns}
             fresh = (f.strip() for c, f in enumerate(run[1:], start=2) if c not in gone)
             paths += [p for p in dict.fromkeys(fresh) if p not in paths]
