@@ -38,7 +38,8 @@ RAW_NAME_OBJECTS = frozenset(
     }
 )
 
-_INDEX = re.compile(r"^(.*\S)#(\d+)$", re.DOTALL)
+# PDH numbers instances of one name #1, #2, …: a longer number is part of the name (it would not fit an index).
+_INDEX = re.compile(r"^(.*\S)#(\d{1,9})$", re.DOTALL)
 # The "(" that opens the instance: the first one not preceded by a space (object names such as
 # "TCPIP Performance Diagnostics (Per-CPU)" hold a parenthesised word after a space).
 _INSTANCE_OPEN = re.compile(r"(?<=[^ ])\(")

@@ -14,6 +14,9 @@ from kit.io.perfmon.paths import CounterPath, parse_counter_path
          CounterPath("H", "Processor Information", None, "0,17", None, "% DPC Time")),
         (r"\\H\Thread(svchost/12#3)\Context Switches/sec",
          CounterPath("H", "Thread", "svchost", "12", 3, "Context Switches/sec")),
+        # a number too long for an instance index is part of the name (fuzz finding: it overflowed Int64)
+        (r"\\H\Hyper-V Virtual Network Adapter(@#77777777777777777777)\Bytes/sec",
+         CounterPath("H", "Hyper-V Virtual Network Adapter", None, "@#77777777777777777777", None, "Bytes/sec")),
         # nested parentheses, literal "#2" after a space, "/" in an unescaped adapter name
         (r"\\H\Physical Network Interface Card Activity(Intel(R) Ethernet Connection (2) I219-V)\Bytes/sec",
          CounterPath("H", "Physical Network Interface Card Activity", None, "Intel(R) Ethernet Connection (2) I219-V", None, "Bytes/sec")),
