@@ -6,15 +6,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
 import traceback
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -202,6 +205,28 @@ def fail(tally: Tally, crashes: Path, case: dict, kind: str, signature: str, det
     stem.with_suffix(".json").write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
     shown = saved.relative_to(ROOT) if saved.is_relative_to(ROOT) else saved
     tally.examples[key] = {"file": str(shown), "bytes": len(case["data"])}
+
+
+@contextmanager
+def private_work(work: Path) -> Iterator[None]:
+    """The kit's cache in ``work/cache`` while fuzzing; ``work`` removed and the cache setting
+    restored after."""
+    saved_cache = os.environ.get("KIT_CACHE_DIR")
+    os.environ["KIT_CACHE_DIR"] = str(work / "cache")
+    try:
+        yield
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if saved_cache is None:
+            os.environ.pop("KIT_CACHE_DIR", None)
+        else:
+            os.environ["KIT_CACHE_DIR"] = saved_cache
+
+
+def load_progress(tally: Tally) -> Callable[[float], str]:
+    """The progress line of a loader fuzzer."""
+    return lambda _: (f"{tally.tried} inputs, {sum(tally.errors.values())} clear errors, "
+                      f"{tally.warned} with warnings, {tally.clean} clean, {sum(tally.failures.values())} failures")
 
 
 def drive(

@@ -24,8 +24,6 @@ another first fault than the record-by-record walk these small inputs get. Faili
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -39,7 +37,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "fuzz")]
 
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
-from common import Tally, drive, fail, main, versions, where  # noqa: E402
+from common import Tally, drive, fail, load_progress, main, private_work, versions, where  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import kit  # noqa: E402
@@ -317,26 +315,18 @@ def fuzz(
     work = Path(tempfile.mkdtemp(prefix="kit-fuzz-blg-"))
     seeds = seed_files(work)
     tally = Tally()
-    saved_cache = os.environ.get("KIT_CACHE_DIR")
-    os.environ["KIT_CACHE_DIR"] = str(work / "cache")
     previous = signal.signal(signal.SIGALRM, _alarm)
     started = datetime.now(timezone.utc)
     begin = time.monotonic()
     try:
-        drive(
-            cases(seeds), lambda case: run_case(case, work, crashes, tally), seconds=seconds, seed=seed,
-            batch=batch, done=lambda: max_inputs is not None and tally.tried >= max_inputs,
-            progress=lambda _: f"{tally.tried} inputs, {sum(tally.errors.values())} clear errors, "
-            f"{tally.warned} with warnings, {tally.clean} clean, {sum(tally.failures.values())} failures",
-            report_every=report_every,
-        )
+        with private_work(work):
+            drive(
+                cases(seeds), lambda case: run_case(case, work, crashes, tally), seconds=seconds, seed=seed,
+                batch=batch, done=lambda: max_inputs is not None and tally.tried >= max_inputs,
+                progress=load_progress(tally), report_every=report_every,
+            )
     finally:
         signal.signal(signal.SIGALRM, previous)
-        shutil.rmtree(work, ignore_errors=True)
-        if saved_cache is None:
-            os.environ.pop("KIT_CACHE_DIR", None)
-        else:
-            os.environ["KIT_CACHE_DIR"] = saved_cache
     figures = tally.figures()
     return {
         "started_utc": started.isoformat(timespec="seconds"),

@@ -18,9 +18,7 @@ written to ``fuzz/results/<date>.json``.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -31,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "fuzz")]
 
-from common import Tally, drive, fail, main, mutate, versions, where  # noqa: E402
+from common import Tally, drive, fail, load_progress, main, mutate, private_work, versions, where  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import kit  # noqa: E402
@@ -140,24 +138,14 @@ def fuzz(
     seeds = seed_files()
     tally = Tally()
     work = Path(tempfile.mkdtemp(prefix="kit-fuzz-"))
-    saved_cache = os.environ.get("KIT_CACHE_DIR")
-    os.environ["KIT_CACHE_DIR"] = str(work / "cache")
     started = datetime.now(timezone.utc)
     begin = time.monotonic()
-    try:
+    with private_work(work):
         drive(
             cases(seeds), lambda case: run_case(case, work, crashes, tally), seconds=seconds, seed=seed,
             batch=batch, done=lambda: max_inputs is not None and tally.tried >= max_inputs,
-            progress=lambda _: f"{tally.tried} inputs, {sum(tally.errors.values())} clear errors, "
-            f"{tally.warned} with warnings, {tally.clean} clean, {sum(tally.failures.values())} failures",
-            report_every=report_every,
+            progress=load_progress(tally), report_every=report_every,
         )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        if saved_cache is None:
-            os.environ.pop("KIT_CACHE_DIR", None)
-        else:
-            os.environ["KIT_CACHE_DIR"] = saved_cache
     return {
         "started_utc": started.isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - begin, 1),
