@@ -35,7 +35,7 @@ ORDER = [
     "floor_csv", "pandas_c", "pandas_arrow", "kit_cold", "kit_first", "first_profile", "floor_parquet", "kit_warm",
     "cache50_kit", "cache50_floor", "csv50_floor", "csv50_kit", "kit_cp1252", "kit_utf16", "analyses", "charts",
     "ps_floor", "ps_kit", "ps_one", "report_steps", "report_cli", "widget_roundtrips", "explorer_open", "blg_kit", "progress_bar",
-    "week", "cache_formats",
+    "week", "week_profile", "cache_formats",
 ]
 WEEK_STEPS = ["floor_csv", "week"]
 """The steps of ``--size week`` (issue 16 §6), and the only sizes ``week`` runs at."""
@@ -73,6 +73,7 @@ LABELS = {
     "progress_bar": "kit.load with its progress bar (cache off)",
     "week": "a week: kit.load(counters=) + analyses",
     "cache_formats": "cache entry formats: write + read back",
+    "week_profile": "a week: TimeBase.frame, rechunked, analyses",
 }
 PS_STEPS = ("ps_floor", "ps_kit", "ps_one")
 PS_COUNTER = r"\Network Interface(Mellanox ConnectX-6 Dx Adapter)\Bytes Received/sec"
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-save", action="store_true", help="print only, write no results JSON")
     args = parser.parse_args(argv)
     repeat = args.repeat or DEFAULT_REPEAT[args.size]
-    default = WEEK_STEPS if args.size == "week" else [s for s in ORDER if s not in ("week", "cache_formats")]
+    default = WEEK_STEPS if args.size == "week" else [s for s in ORDER if s not in ("week", "week_profile", "cache_formats")]
     steps = default if not args.steps else [s.strip() for s in args.steps.split(",")]
     unknown = set(steps) - set(ORDER)
     if unknown:

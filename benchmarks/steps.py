@@ -228,6 +228,45 @@ def week(cfg: dict, t: Timer) -> None:
                "rows_in_table": result.table().height}
 
 
+def week_profile(cfg: dict, t: Timer) -> None:
+    """What bounds ``week``'s analysis: the loaded capture (untimed) has its columns in many chunks
+    (``info``); 20 calls of ``TimeBase.frame`` for the four NICs' bytes received over one
+    migration (``frame20_as_loaded``; ``kit.analyze`` makes 264 such calls for 56 migrations;
+    each call's median in ``info``), the same after ``data.rechunk()`` (``rechunk``, then
+    ``frame20_rechunked``), and ``find_migrations`` + ``kit.analyze`` on the rechunked capture."""
+    import statistics
+    from dataclasses import replace
+
+    import kit
+    from kit.analysis.windows import find_migrations
+    from kit.inputs.timebase import overlaps
+
+    with tempfile.TemporaryDirectory(dir=cfg["work"]) as tmp:
+        os.environ["KIT_CACHE_DIR"] = tmp
+        capture = kit.load(cfg["csv"], counters=cfg["week_counters"], progress=False)
+    found = find_migrations(capture)
+    start, end = found["start"][len(found) // 2], found["end"][len(found) // 2]
+    nics = [c for c in capture.data.columns if "Network Interface" in c and c.endswith("Bytes Received/sec")]
+
+    def frames(base) -> float:
+        runs = []
+        for _ in range(20):
+            started = time.perf_counter()
+            base.timebase.frame(nics, where=overlaps(start, end))
+            runs.append(time.perf_counter() - started)
+        return statistics.median(runs)
+
+    t.start()
+    t.info["frame_median_as_loaded_s"] = t.run("frame20_as_loaded", frames, capture)
+    t.info["chunks_as_loaded"] = capture.data["time"].n_chunks()
+    data = t.run("rechunk", capture.data.rechunk)
+    rechunked = replace(capture, data=data)
+    t.info["frame_median_rechunked_s"] = t.run("frame20_rechunked", frames, rechunked)
+    t.run("find_migrations", find_migrations, rechunked)
+    result = t.run("analyze", kit.analyze, rechunked)
+    t.info |= {"chunks_rechunked": data["time"].n_chunks(), "migrations": len(result.migrations)}
+
+
 def prepare_cache(cfg: dict, t: Timer) -> None:
     """Fill the shared cache (not a measurement)."""
     from kit.io.perfmon import cache
@@ -392,7 +431,7 @@ def blg_kit(cfg: dict, t: Timer) -> None:
 STEPS = {f.__name__: f for f in [
     floor_csv, pandas_c, pandas_arrow, kit_cold, kit_first, first_profile, prepare_cache, floor_parquet, kit_warm,
     cache50_kit, cache50_floor, csv50_floor, csv50_kit, kit_cp1252, kit_utf16, analyses, charts,
-    ps_floor, ps_kit, ps_one, blg_kit, progress_bar, week, cache_formats,
+    ps_floor, ps_kit, ps_one, blg_kit, progress_bar, week, week_profile, cache_formats,
 ]}
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import user_steps  # noqa: E402 - the report, command line and widget steps (issue 16 §3, §4)
@@ -402,7 +441,7 @@ STEPS |= {f.__name__: f for f in user_steps.STEPS}
 
 CSV_READERS = {
     "floor_csv": "csv", "pandas_c": "csv", "pandas_arrow": "csv", "kit_cold": "csv", "kit_first": "csv",
-    "first_profile": "csv", "progress_bar": "csv", "week": "csv", "cache_formats": "csv",
+    "first_profile": "csv", "progress_bar": "csv", "week": "csv", "week_profile": "csv", "cache_formats": "csv",
     "csv50_floor": "csv", "csv50_kit": "csv", "kit_cp1252": "cp1252", "kit_utf16": "utf16",
     "ps_floor": "powershell", "ps_kit": "powershell", "ps_one": "powershell", "blg_kit": "blg",
 }
