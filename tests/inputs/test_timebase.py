@@ -59,6 +59,17 @@ def test_frame_keeps_only_the_samples_asked_for(joined):
     assert frame[RECEIVED].to_list() == [20.0, 30.0, 40.0]
 
 
+def test_a_column_in_pieces_is_read_as_one_and_kept(joined):
+    """A CSV parse leaves columns in pieces; frame() reads each column once joined (the same values)."""
+    pieces = pl.concat([joined.data.slice(0, 3), joined.data.slice(3)], rechunk=False)
+    assert pieces[RECEIVED].n_chunks() == 2
+    base = timebase.TimeBase.of(pieces, joined.catalog, joined.log_times)
+    frame = base.frame([RECEIVED], where=overlaps(at(2), at(5)))
+    assert_frame_equal(frame, joined.timebase.frame([RECEIVED], where=overlaps(at(2), at(5))))
+    assert list(base.contiguous) == [RECEIVED] and base.contiguous[RECEIVED].n_chunks() == 1
+    assert base.frame([RECEIVED])[RECEIVED].to_list() == [10.0, 20.0, 30.0, 40.0]
+
+
 def test_frame_refuses_columns_of_two_logs(joined):
     with pytest.raises(OptionError, match="more than one log"):
         joined.timebase.frame([SENT, RECEIVED])
