@@ -119,3 +119,15 @@ def test_a_later_quoted_header_with_an_unbalanced_parenthesis(write):
     capture = kit.load(path, cache_results=False)
     assert capture.data[odd].to_list() == [None, 30]
     assert unaccounted(path, capture) == []
+
+
+def test_a_later_run_that_repeats_a_counter_keeps_both_columns(write):
+    """Fuzz finding (of the accounting oracle): a counter twice in a later run's header is two
+    columns there (the second renamed), as in a log of one run."""
+    first = pdh_text(UTC, [A], [["02/11/2025 10:00:00.000", "1"]])
+    later = pdh_text(UTC, [A, A], [["02/11/2025 10:05:00.000", "3", "4"]])
+    path = write("repeat.csv", first + later)
+    capture = kit.load(path, cache_results=False)
+    assert capture.data.columns == ["time", A, f"{A} [duplicate 2]"]
+    assert capture.data[f"{A} [duplicate 2]"].to_list() == [None, 4]
+    assert unaccounted(path, capture) == []
