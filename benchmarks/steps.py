@@ -174,8 +174,8 @@ def first_profile(cfg: dict, t: Timer) -> None:
 
 
 CACHE_FORMATS = {
-    "parquet_lz4": ("parquet", {"compression": "lz4", "statistics": False}),  # the cache's entries now
-    "parquet_none": ("parquet", {"compression": "uncompressed", "statistics": False}),
+    "parquet_lz4": ("parquet", {"compression": "lz4", "statistics": False}),  # the cache's entries before 983ba10
+    "parquet_none": ("parquet", {"compression": "uncompressed", "statistics": False}),  # the cache's entries now
     "parquet_zstd1": ("parquet", {"compression": "zstd", "compression_level": 1, "statistics": False}),
     "ipc_none": ("ipc", {"compression": "uncompressed"}),
     "ipc_lz4": ("ipc", {"compression": "lz4"}),
