@@ -88,8 +88,7 @@ def content_hash(path: Path, *, remember: bool = True) -> str:
     if not remember:
         return value
     try:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(memo, value.encode("ascii"))
+        write_atomically(memo, value.encode("ascii"))  # makes the memo folder if need be
     except OSError as exc:
         raise CacheProblem(f"cannot write {memo.parent}: {exc.strerror or exc}", value) from None
     return value

@@ -194,14 +194,14 @@ def _rejoined(fields: list[str], separator: str) -> list[str]:
     r"""Header fields with the ones an unquoted path's separators split apart joined again by
     parenthesis balance (``\\HV01\Processor Information(0,3)\% Processor Time`` in a header
     written without quotes), when that makes more counter paths than the plain split."""
-    joined, pending = [], []
+    joined, pending, depth = [], [], 0
     for field in fields:
         pending.append(field)
-        text = separator.join(pending)
-        if text.count("(") > text.count(")"):
+        depth += field.count("(") - field.count(")")
+        if depth > 0:  # a parenthesis is still open: the next field belongs to this one
             continue
-        joined.append(text)
-        pending = []
+        joined.append(separator.join(pending))
+        pending, depth = [], 0
     joined += pending  # a parenthesis never closed joins nothing
     if len(joined) == len(fields):
         return fields
